@@ -1,0 +1,346 @@
+package servers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// TCPServer answers every chunk it reads on a connection with the chunk's
+// ASCII uppercase, one goroutine per connection, as the seed's
+// ThreadingTCPServer does. The zero value is ready to use: it listens on
+// DefaultAddr and reads DefaultReadSize bytes at a time.
+type TCPServer struct {
+	// Addr is the address ListenAndServe listens on; "" means DefaultAddr.
+	Addr string
+	// ReadSize is the most bytes read (and so answered) at once: the seed's
+	// recv(1024). Zero means DefaultReadSize; a negative value is an error.
+	ReadSize int
+	// MaxConns bounds the connections served at once; 0 means no bound.
+	// Connections over the bound are not refused: the server stops
+	// accepting until one ends, so they wait, established, in the kernel's
+	// accept queue, and are served in turn.
+	MaxConns int
+	// IdleTimeout closes a connection (in order, with a FIN) when no byte
+	// arrives for that long; 0 means never, as in the seed. It also bounds
+	// how long a slow-loris client can hold a slot.
+	IdleTimeout time.Duration
+	// KeepAlive is the TCP keep-alive period of accepted connections; 0
+	// turns keep-alive off, as Python's sockets have it by default. Go's
+	// 15-second default on thousands of idle loopback connections makes
+	// bursts of probes that the kernel drops, killing healthy connections.
+	KeepAlive time.Duration
+	// Logger receives connection events at debug level and errors at warn;
+	// nil discards them.
+	Logger *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	active    sync.WaitGroup // one per connection handler and per Serve
+	closing   atomic.Bool
+	done      chan struct{} // closed when closing becomes true
+}
+
+func (s *TCPServer) readSize() int {
+	if s.ReadSize == 0 {
+		return DefaultReadSize
+	}
+	return s.ReadSize
+}
+
+func (s *TCPServer) validate() error {
+	switch {
+	case s.ReadSize < 0:
+		return fmt.Errorf("servers: TCPServer.ReadSize %d is negative", s.ReadSize)
+	case s.MaxConns < 0:
+		return fmt.Errorf("servers: TCPServer.MaxConns %d is negative", s.MaxConns)
+	case s.IdleTimeout < 0:
+		return fmt.Errorf("servers: TCPServer.IdleTimeout %v is negative", s.IdleTimeout)
+	case s.KeepAlive < 0:
+		return fmt.Errorf("servers: TCPServer.KeepAlive %v is negative", s.KeepAlive)
+	}
+	return nil
+}
+
+// ListenAndServe listens on s.Addr (DefaultAddr if empty) and calls Serve.
+func (s *TCPServer) ListenAndServe() error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	if s.closing.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	ln, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Listen listens for TCP on addr with keep-alive off, as the reference
+// servers and upcheck's clients use it.
+func Listen(addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(context.Background(), "tcp", addr)
+}
+
+// Serve accepts connections on ln and serves each in its own goroutine until
+// Shutdown or Close, then returns ErrServerClosed. It closes ln when it returns.
+func (s *TCPServer) Serve(ln net.Listener) error {
+	if err := s.validate(); err != nil {
+		ln.Close()
+		return err
+	}
+	if !s.track(ln) {
+		ln.Close()
+		return ErrServerClosed
+	}
+	defer s.active.Done()
+	defer s.untrack(ln)
+	log := loggerOr(s.Logger)
+	log.Info("tcp listening", "addr", ln.Addr().String())
+
+	var slots chan struct{}
+	if s.MaxConns > 0 {
+		slots = make(chan struct{}, s.MaxConns)
+	}
+	var backoff time.Duration
+	for {
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-s.doneChan():
+				return ErrServerClosed
+			}
+		}
+		c, err := ln.Accept()
+		if err != nil {
+			if slots != nil {
+				<-slots
+			}
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			if isTemporary(err) {
+				// Out of file descriptors and the like: wait and retry, as
+				// net/http does, instead of ending the server.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				log.Warn("tcp accept", "err", err, "retry_in", backoff)
+				select {
+				case <-time.After(backoff):
+				case <-s.doneChan():
+					return ErrServerClosed
+				}
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		if !s.trackConn(c) {
+			c.Close()
+			return ErrServerClosed
+		}
+		go func() {
+			defer s.active.Done()
+			defer s.untrackConn(c)
+			if slots != nil {
+				defer func() { <-slots }()
+			}
+			s.serveConn(c, log)
+		}()
+	}
+}
+
+// serveConn is the seed's handle(): read up to ReadSize bytes, send their
+// uppercase, stop on an empty read or a reset.
+func (s *TCPServer) serveConn(c net.Conn, log *slog.Logger) {
+	defer c.Close()
+	if t, ok := c.(*net.TCPConn); ok {
+		if s.KeepAlive > 0 {
+			t.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: s.KeepAlive, Interval: s.KeepAlive})
+		} else {
+			t.SetKeepAlive(false)
+		}
+	}
+	peer := c.RemoteAddr().String()
+	log.Debug("tcp open", "peer", peer)
+	buf := make([]byte, s.readSize())
+	var total int64
+	for {
+		if s.IdleTimeout > 0 {
+			c.SetReadDeadline(time.Now().Add(s.IdleTimeout))
+		}
+		// Checked after the deadline is set, so that Shutdown's deadline
+		// either wakes the Read below or is seen here.
+		if s.closing.Load() {
+			log.Debug("tcp shutdown", "peer", peer, "bytes", total)
+			return
+		}
+		n, err := c.Read(buf)
+		if n > 0 {
+			UpperASCII(buf[:n])
+			// net.Conn.Write writes all of buf or returns an error.
+			_, werr := c.Write(buf[:n])
+			total += int64(n)
+			if werr != nil {
+				logEnd(log, "tcp write", peer, total, werr)
+				return
+			}
+		}
+		if err != nil {
+			if err == io.EOF {
+				// The empty read: the client half-closed. Every reply byte is
+				// written; close in order with a FIN.
+				log.Debug("tcp eof", "peer", peer, "bytes", total)
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				if s.closing.Load() {
+					log.Debug("tcp shutdown", "peer", peer, "bytes", total)
+				} else {
+					log.Debug("tcp idle timeout", "peer", peer, "bytes", total)
+				}
+				return
+			}
+			logEnd(log, "tcp read", peer, total, err)
+			return
+		}
+	}
+}
+
+// logEnd logs how a connection ended: a reset or broken pipe is the client's
+// choice and is quiet (debug); anything else is a warning.
+func logEnd(log *slog.Logger, what, peer string, total int64, err error) {
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		log.Debug(what+" ended", "peer", peer, "bytes", total, "err", err)
+		return
+	}
+	log.Warn(what+" failed", "peer", peer, "bytes", total, "err", err)
+}
+
+func isTemporary(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+func (s *TCPServer) doneChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
+
+func (s *TCPServer) track(ln net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	if s.listeners == nil {
+		s.listeners = make(map[net.Listener]struct{})
+	}
+	s.listeners[ln] = struct{}{}
+	s.active.Add(1)
+	return true
+}
+
+func (s *TCPServer) untrack(ln net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.listeners, ln)
+	ln.Close()
+}
+
+func (s *TCPServer) trackConn(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[net.Conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	s.active.Add(1)
+	return true
+}
+
+func (s *TCPServer) untrackConn(c net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+}
+
+// beginClose stops accepting: it marks the server closed and closes every
+// listener. It reports the connections open at that moment.
+func (s *TCPServer) beginClose() []net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.CompareAndSwap(false, true) {
+		if s.done == nil {
+			s.done = make(chan struct{})
+		}
+		close(s.done)
+	}
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	conns := make([]net.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// Shutdown stops the server gracefully: it stops accepting, lets every
+// connection finish the reply to the data it has already read, closes each
+// connection in order (FIN) once it is between chunks, and waits for all of
+// them. If ctx ends first, it closes what is left at once and returns
+// ctx.Err(). It never leaves a goroutine behind.
+func (s *TCPServer) Shutdown(ctx context.Context) error {
+	for _, c := range s.beginClose() {
+		// Wake handlers blocked in Read; a handler in the middle of a reply
+		// is not interrupted, because only its read deadline moves.
+		c.SetReadDeadline(time.Now())
+	}
+	finished := make(chan struct{})
+	go func() {
+		s.active.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		<-finished
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once: it closes every listener and connection
+// and waits for their goroutines to end.
+func (s *TCPServer) Close() error {
+	for _, c := range s.beginClose() {
+		c.Close()
+	}
+	s.active.Wait()
+	return nil
+}
