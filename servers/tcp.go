@@ -29,9 +29,15 @@ type TCPServer struct {
 	// accepting until one ends, so they wait, established, in the kernel's
 	// accept queue, and are served in turn.
 	MaxConns int
-	// IdleTimeout closes a connection (in order, with a FIN) when no byte
-	// arrives for that long; 0 means never, as in the seed. It also bounds
-	// how long a slow-loris client can hold a slot.
+	// IdleTimeout ends a connection that makes no progress for that long;
+	// 0 means never, as in the seed. When no byte arrives for IdleTimeout
+	// the server closes in order (FIN, the client reads EOF). When a reply
+	// cannot be written for IdleTimeout, because the client does not read
+	// it, the server closes at once (the client sees a reset, as it does
+	// from a server that gives up on it). So neither a client that sends
+	// nothing (slowloris) nor one that never reads can hold a MaxConns
+	// slot for longer than IdleTimeout; a client that trickles a byte now
+	// and then is served, as it should be, and costs one goroutine.
 	IdleTimeout time.Duration
 	// KeepAlive is the TCP keep-alive period of accepted connections; 0
 	// turns keep-alive off, as Python's sockets have it by default. Go's
@@ -45,10 +51,15 @@ type TCPServer struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
+	slots     chan struct{}  // MaxConns tokens, shared by every Serve call
 	active    sync.WaitGroup // one per connection handler and per Serve
 	closing   atomic.Bool
 	done      chan struct{} // closed when closing becomes true
 }
+
+// shutdownLinger bounds how long Shutdown lets a connection linger after
+// its last reply: see lingerClose.
+const shutdownLinger = time.Second
 
 func (s *TCPServer) readSize() int {
 	if s.ReadSize == 0 {
@@ -113,16 +124,13 @@ func (s *TCPServer) Serve(ln net.Listener) error {
 	log := loggerOr(s.Logger)
 	log.Info("tcp listening", "addr", ln.Addr().String())
 
-	var slots chan struct{}
-	if s.MaxConns > 0 {
-		slots = make(chan struct{}, s.MaxConns)
-	}
+	slots, done := s.slotsChan(), s.doneChan()
 	var backoff time.Duration
 	for {
 		if slots != nil {
 			select {
 			case slots <- struct{}{}:
-			case <-s.doneChan():
+			case <-done:
 				return ErrServerClosed
 			}
 		}
@@ -139,9 +147,11 @@ func (s *TCPServer) Serve(ln net.Listener) error {
 				// net/http does, instead of ending the server.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				log.Warn("tcp accept", "err", err, "retry_in", backoff)
+				t := time.NewTimer(backoff)
 				select {
-				case <-time.After(backoff):
-				case <-s.doneChan():
+				case <-t.C:
+				case <-done:
+					t.Stop()
 					return ErrServerClosed
 				}
 				continue
@@ -186,16 +196,24 @@ func (s *TCPServer) serveConn(c net.Conn, log *slog.Logger) {
 		// Checked after the deadline is set, so that Shutdown's deadline
 		// either wakes the Read below or is seen here.
 		if s.closing.Load() {
+			lingerClose(c, buf)
 			log.Debug("tcp shutdown", "peer", peer, "bytes", total)
 			return
 		}
 		n, err := c.Read(buf)
 		if n > 0 {
 			UpperASCII(buf[:n])
+			if s.IdleTimeout > 0 {
+				c.SetWriteDeadline(time.Now().Add(s.IdleTimeout))
+			}
 			// net.Conn.Write writes all of buf or returns an error.
 			_, werr := c.Write(buf[:n])
 			total += int64(n)
 			if werr != nil {
+				if isTimeout(werr) {
+					log.Debug("tcp write timeout", "peer", peer, "bytes", total)
+					return
+				}
 				logEnd(log, "tcp write", peer, total, werr)
 				return
 			}
@@ -207,19 +225,46 @@ func (s *TCPServer) serveConn(c net.Conn, log *slog.Logger) {
 				log.Debug("tcp eof", "peer", peer, "bytes", total)
 				return
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if isTimeout(err) {
 				if s.closing.Load() {
-					log.Debug("tcp shutdown", "peer", peer, "bytes", total)
-				} else {
-					log.Debug("tcp idle timeout", "peer", peer, "bytes", total)
+					continue // Shutdown's wake-up: the loop's top ends in order
 				}
+				log.Debug("tcp idle timeout", "peer", peer, "bytes", total)
 				return
 			}
 			logEnd(log, "tcp read", peer, total, err)
 			return
 		}
 	}
+}
+
+// lingerClose prepares a connection for its close at Shutdown. Closing a
+// socket whose input was not all read makes the kernel send a reset and
+// drop the reply bytes still queued for the client, so instead it
+// half-closes (FIN after the last reply byte) and discards what the client
+// still sends until the client closes its side, or shutdownLinger passes,
+// or Close ends it. An idle client that reads the EOF and closes lingers
+// for one round trip.
+func lingerClose(c net.Conn, buf []byte) {
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	end := time.Now().Add(shutdownLinger)
+	for {
+		// Set each time round: Shutdown's own wake-up deadline may land
+		// after this one, and must not cut the linger short.
+		c.SetReadDeadline(end)
+		_, err := c.Read(buf)
+		if err != nil && (!isTimeout(err) || !time.Now().Before(end)) {
+			return
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // logEnd logs how a connection ended: a reset or broken pipe is the client's
@@ -245,6 +290,17 @@ func (s *TCPServer) doneChan() chan struct{} {
 		s.done = make(chan struct{})
 	}
 	return s.done
+}
+
+// slotsChan returns the MaxConns tokens, nil when connections are not
+// bounded. It is made once, so that every Serve call shares the bound.
+func (s *TCPServer) slotsChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slots == nil && s.MaxConns > 0 {
+		s.slots = make(chan struct{}, s.MaxConns)
+	}
+	return s.slots
 }
 
 func (s *TCPServer) track(ln net.Listener) bool {
@@ -309,11 +365,14 @@ func (s *TCPServer) beginClose() []net.Conn {
 	return conns
 }
 
-// Shutdown stops the server gracefully: it stops accepting, lets every
-// connection finish the reply to the data it has already read, closes each
-// connection in order (FIN) once it is between chunks, and waits for all of
-// them. If ctx ends first, it closes what is left at once and returns
-// ctx.Err(). It never leaves a goroutine behind.
+// Shutdown stops the server gracefully: it closes the listeners, lets every
+// connection finish writing the reply to the data it has already read, then
+// ends each connection in order (FIN after the last reply byte; see
+// lingerClose), and waits for all of them. If ctx ends first, it closes what
+// is left at once and returns ctx.Err(). Either way, when it returns, no
+// goroutine of the server is left. Connections still waiting in the
+// kernel's accept queue (over MaxConns) are reset by the kernel when the
+// listener closes, as they are for any server that stops listening.
 func (s *TCPServer) Shutdown(ctx context.Context) error {
 	for _, c := range s.beginClose() {
 		// Wake handlers blocked in Read; a handler in the middle of a reply
