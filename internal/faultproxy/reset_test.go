@@ -219,3 +219,32 @@ func dialAndRead(addr string) ([]byte, error) {
 	c.SetDeadline(time.Now().Add(ioTimeout))
 	return readAll(c, 10)
 }
+
+// A reset injected after more bytes than the client's buffers hold, while
+// the client is not reading yet, still comes after exactly K bytes: the
+// proxy waits for them to be sent before it resets.
+func TestResetDownWaitsForSentBytes(t *testing.T) {
+	srv, _ := startServer(t)
+	const k = 1 << 20
+	p := startProxy(t, srv.TCPAddr, faultproxy.Config{Down: faultproxy.Faults{Reset: true, ResetAt: k}})
+	c := dial(t, p.Addr())
+	msg := payload(k + 64<<10)
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.Write(msg)
+		wrote <- err
+	}()
+	// Let the reply fill every buffer on the way before reading any of it.
+	waitFor(t, "the reply to fill the buffers", func() bool { return p.Stats().BytesDown >= 256<<10 })
+	time.Sleep(50 * time.Millisecond)
+	got, err := readAll(c, len(msg))
+	werr := <-wrote
+	// The reset ends whichever of the client's reads and writes sees it
+	// first; the other then sees EOF or a broken pipe.
+	if !isReset(err) && !isReset(werr) {
+		t.Fatalf("read ended with %v, write with %v; want ECONNRESET on one", err, werr)
+	}
+	if !bytes.Equal(got, upper(msg[:k])) {
+		t.Fatalf("got %d bytes before the reset, want exactly %d", len(got), k)
+	}
+}

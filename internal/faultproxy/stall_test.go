@@ -27,8 +27,14 @@ func TestStall(t *testing.T) {
 		t.Fatalf("read %q, %v; want \"HEL\" before the stall", buf, err)
 	}
 	waitFor(t, "the stall", tr.has(0, faultproxy.Down, faultproxy.Stalled))
-	// The rule is about absence: nothing more may arrive before the
-	// client's own deadline.
+	// Even the client's half-close, passed on to the server, does not end
+	// a stalled connection.
+	if err := c.CloseWrite(); err != nil {
+		t.Fatalf("close write: %v", err)
+	}
+	waitFor(t, "the half-close to pass", tr.has(0, faultproxy.Up, faultproxy.HalfClosed))
+	// The rule is about absence: nothing more, not even EOF, may arrive
+	// before the client's own deadline.
 	const deadline = 200 * time.Millisecond
 	c.SetReadDeadline(time.Now().Add(deadline))
 	if n, err := c.Read(buf); !isTimeout(err) {
