@@ -35,9 +35,8 @@ type UDPConn struct {
 	// Remote is the server address: the connected peer, or where Send sends.
 	Remote netip.AddrPort
 
-	connected bool
-	mu        sync.Mutex // held by the one reader
-	buf       []byte     // read buffer, under mu
+	mu  sync.Mutex // held by the one reader
+	buf []byte     // read buffer, under mu
 }
 
 // DialUDP returns a connected UDP socket (the kernel filters replies to
@@ -53,11 +52,7 @@ func DialUDP(ctx context.Context, addr string) (*UDPConn, error) {
 		return nil, err
 	}
 	uc := nc.(*net.UDPConn)
-	return &UDPConn{
-		Conn:      uc,
-		Remote:    unmap(uc.RemoteAddr().(*net.UDPAddr).AddrPort()),
-		connected: true,
-	}, nil
+	return &UDPConn{Conn: uc, Remote: unmap(uc.RemoteAddr().(*net.UDPAddr).AddrPort())}, nil
 }
 
 // ListenUDP returns an unconnected socket on 127.0.0.1:0 that sends to addr
@@ -133,15 +128,15 @@ type Datagram struct {
 	Truncated bool           // larger than the read buffer (MSG_TRUNC)
 }
 
-// Connected reports whether c was made by DialUDP.
-func (c *UDPConn) Connected() bool { return c.connected }
+// Connected reports whether c's socket is connected, as DialUDP's are.
+func (c *UDPConn) Connected() bool { return c.Conn.RemoteAddr() != nil }
 
 // Send sends p as one datagram to Remote, without waiting for anything. It
 // is bounded by DefaultTimeout, though a UDP send rarely blocks.
 func (c *UDPConn) Send(p []byte) error {
 	c.Conn.SetWriteDeadline(time.Now().Add(DefaultTimeout))
 	var err error
-	if c.connected {
+	if c.Connected() {
 		_, err = c.Conn.Write(p)
 	} else {
 		_, err = c.Conn.WriteToUDPAddrPort(p, c.Remote)
