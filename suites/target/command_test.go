@@ -1,0 +1,388 @@
+//go:build unix
+
+package target
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// upperPy is the seed's pair of socketserver servers, taking the TCP and UDP
+// ports as arguments (0: not served). A TCP chunk "die" makes it exit with
+// status 4, as a server that crashes on some input would.
+const upperPy = `
+import os, socketserver, sys, threading
+tcp_port, udp_port = int(sys.argv[1]), int(sys.argv[2])
+class T(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            try:
+                data = self.request.recv(1024)
+            except ConnectionResetError:
+                break
+            if len(data) == 0:
+                break
+            if data == b"die":
+                print("dying on request", file=sys.stderr, flush=True)
+                os._exit(4)
+            self.request.send(data.upper())
+class U(socketserver.BaseRequestHandler):
+    def handle(self):
+        data, sock = self.request
+        sock.sendto(data.upper(), self.client_address)
+servers = []
+if tcp_port:
+    servers.append(socketserver.ThreadingTCPServer(("127.0.0.1", tcp_port), T))
+if udp_port:
+    servers.append(socketserver.ThreadingUDPServer(("127.0.0.1", udp_port), U))
+print("listening", flush=True)
+for s in servers[1:]:
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+servers[0].serve_forever()
+`
+
+// upperScript writes upperPy to a file and returns the command that runs
+// it, or skips the test without python3.
+func upperScript(t *testing.T) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "upper.py")
+	if err := os.WriteFile(path, []byte(upperPy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return py + " -u " + path
+}
+
+// pidLog is a slog handler that remembers the pid of every server command
+// started, so tests can check that each process group is gone.
+type pidLog struct {
+	mu   sync.Mutex
+	pids []int
+}
+
+func (h *pidLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *pidLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *pidLog) WithGroup(string) slog.Handler            { return h }
+func (h *pidLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "server command started" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "pid" {
+			h.mu.Lock()
+			h.pids = append(h.pids, int(a.Value.Int64()))
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (h *pidLog) started() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]int(nil), h.pids...)
+}
+
+// checkGone checks that no process of the group of each pid is alive
+// (zombies waiting for init to reap them do not count).
+func (h *pidLog) checkGone(t *testing.T) {
+	t.Helper()
+	for _, pid := range h.started() {
+		if groupAlive(pid) {
+			t.Errorf("process group %d still alive", pid)
+		}
+	}
+}
+
+func startLogged(t *testing.T, s Settings) (*Target, *pidLog, error) {
+	t.Helper()
+	h := &pidLog{}
+	tg, err := Start(context.Background(), s, slog.New(h))
+	return tg, h, err
+}
+
+func TestCommandServes(t *testing.T) {
+	py := upperScript(t)
+	// A child left in the background must go too.
+	cmd := "sleep 60 & " + py + " {tcp} {udp}"
+	tg, pids, err := startLogged(t, Settings{ServerCmd: cmd})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if !strings.HasPrefix(tg.TCPAddr(), "127.0.0.1:") || !strings.HasPrefix(tg.UDPAddr(), "127.0.0.1:") {
+		t.Errorf("addresses %q %q", tg.TCPAddr(), tg.UDPAddr())
+	}
+	checkServes(t, tg)
+	if tcp, udp := tg.Probe(); !tcp.OK() || !udp.OK() {
+		t.Errorf("probe %v / %v", tcp, udp)
+	}
+	if err := tg.Healthy("TCP-ROUNDTRIP"); err != nil {
+		t.Errorf("Healthy: %v", err)
+	}
+	if got, want := tg.Describe(), "command: "+cmd; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+	if out := tg.Output(); out != "listening" {
+		t.Errorf("Output() = %q, want %q", out, "listening")
+	}
+	if n := len(pids.started()); n != 1 {
+		t.Errorf("started %d times, want once", n)
+	}
+	if err := tg.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	pids.checkGone(t)
+}
+
+func TestCommandOneProtocol(t *testing.T) {
+	py := upperScript(t)
+	for _, tc := range []struct{ cmd, served string }{
+		{py + " {tcp} 0", "tcp"},
+		{py + " 0 {udp}", "udp"},
+	} {
+		tg, pids, err := startLogged(t, Settings{ServerCmd: tc.cmd})
+		if err != nil {
+			t.Fatalf("Start(%q): %v", tc.cmd, err)
+		}
+		if (tg.TCPAddr() != "") != (tc.served == "tcp") || (tg.UDPAddr() != "") != (tc.served == "udp") {
+			t.Errorf("%s only: addresses %q %q", tc.served, tg.TCPAddr(), tg.UDPAddr())
+		}
+		checkServes(t, tg)
+		if err := tg.Healthy("UDP-ROUNDTRIP"); err != nil {
+			t.Errorf("Healthy: %v", err)
+		}
+		tg.Close()
+		pids.checkGone(t)
+	}
+}
+
+// TestCommandExitingAtOnce: a command that exits before it answers ends
+// the start at once with a harness error naming the command, its status
+// and its last output, after the retries a taken port deserves.
+func TestCommandExitingAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		cmd, want, output string
+		runs              int
+	}{
+		{"echo boom; echo on {tcp} >&2; exit 3",
+			`UPCHECK_SERVER_CMD: "echo boom; echo on {tcp} >&2; exit 3" exited (status 3) before answering`, "boom", startAttempts},
+		{"upcheck-no-such-command {tcp}",
+			`UPCHECK_SERVER_CMD: "upcheck-no-such-command {tcp}" exited (status 127: command not found) before answering`, "upcheck-no-such-command", 1},
+		{"true {udp}",
+			`UPCHECK_SERVER_CMD: "true {udp}" exited (status 0) before answering: the command must keep the server running in the foreground`, "", 1},
+		{"kill -9 $$ {tcp}",
+			`UPCHECK_SERVER_CMD: "kill -9 $$ {tcp}" exited (signal 9: killed) before answering`, "", startAttempts},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			begin := time.Now()
+			tg, pids, err := startLogged(t, Settings{ServerCmd: tc.cmd})
+			took := time.Since(begin)
+			if tg != nil {
+				tg.Close()
+				t.Fatal("Start succeeded")
+			}
+			var herr *HarnessError
+			if !errors.As(err, &herr) || herr.Setting != EnvServerCmd {
+				t.Fatalf("Start = %#v, want a *HarnessError", err)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tc.want)
+			}
+			if !strings.Contains(herr.Output, tc.output) || strings.Count(herr.Output, "\n") >= OutputLines {
+				t.Errorf("Output = %q, want its last lines with %q", herr.Output, tc.output)
+			}
+			if tc.output == "boom" && !strings.Contains(herr.Output, "boom\non ") {
+				t.Errorf("Output = %q, want stdout and stderr, in order, of the last run only", herr.Output)
+			}
+			if n := len(pids.started()); n != tc.runs {
+				t.Errorf("ran %d times, want %d", n, tc.runs)
+			}
+			if took > 2*time.Second {
+				t.Errorf("took %v to report, want well under 10 s", took)
+			}
+			// The shell was the group's only process, and is reaped.
+			for _, pid := range pids.started() {
+				if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+					t.Errorf("kill(-%d, 0) = %v, want ESRCH", pid, err)
+				}
+			}
+		})
+	}
+}
+
+// TestCommandNeverAnswering: a command that runs but never listens ends the
+// start after the scaled bound, and is killed.
+func TestCommandNeverAnswering(t *testing.T) {
+	cmd := "echo waiting; sleep 60 # {tcp}"
+	begin := time.Now()
+	tg, pids, err := startLogged(t, Settings{ServerCmd: cmd, TimeScale: 0.2})
+	took := time.Since(begin)
+	if tg != nil {
+		tg.Close()
+		t.Fatal("Start succeeded")
+	}
+	want := `UPCHECK_SERVER_CMD: "echo waiting; sleep 60 # {tcp}" did not answer within 2s (tcp: connection refused)`
+	var herr *HarnessError
+	if !errors.As(err, &herr) || err.Error() != want {
+		t.Fatalf("Start = %v\nwant %s", err, want)
+	}
+	if herr.Output != "waiting" {
+		t.Errorf("Output = %q", herr.Output)
+	}
+	if took < 2*time.Second || took > 5*time.Second {
+		t.Errorf("took %v, want the 2 s bound and the stop", took)
+	}
+	if n := len(pids.started()); n != 1 {
+		t.Errorf("ran %d times, want once", n)
+	}
+	pids.checkGone(t)
+}
+
+// TestCommandRetriedOnTakenPort: a run that exits because its port was
+// taken is retried with fresh ports.
+func TestCommandRetriedOnTakenPort(t *testing.T) {
+	py := upperScript(t)
+	mark := filepath.Join(t.TempDir(), "ran")
+	cmd := "if [ -e " + mark + " ]; then exec " + py + " {tcp} {udp}; fi; touch " + mark +
+		"; echo 'OSError: [Errno 98] Address already in use' >&2; exit 1"
+	tg, pids, err := startLogged(t, Settings{ServerCmd: cmd})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	checkServes(t, tg)
+	if n := len(pids.started()); n != 2 {
+		t.Errorf("ran %d times, want twice", n)
+	}
+	if out, want := tg.Output(), "OSError: [Errno 98] Address already in use\n"+
+		"upcheck: the command exited (status 1) before answering; trying fresh ports\nlistening"; out != want {
+		t.Errorf("Output() = %q", out)
+	}
+	tg.Close()
+	pids.checkGone(t)
+}
+
+// killServer makes the upper.py server at addr exit with status 4, and
+// waits until the connection shows it (EOF or reset).
+func killServer(t *testing.T, addr string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("die")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := io.Copy(io.Discard, c); n != 0 || (err != nil && !errors.Is(err, syscall.ECONNRESET)) {
+		t.Fatalf("after die: %d bytes, %v; want EOF or reset", n, err)
+	}
+}
+
+// TestCommandDyingDuringACheck: Healthy blames the check, shows the last
+// output, and restarts the server for the next check.
+func TestCommandDyingDuringACheck(t *testing.T) {
+	py := upperScript(t)
+	tg, pids, err := startLogged(t, Settings{ServerCmd: "sleep 60 & " + py + " {tcp} {udp}"})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	first := pids.started()[0]
+	killServer(t, tg.TCPAddr())
+	err = tg.Healthy("TCP-EOF")
+	var derr *DownError
+	if !errors.As(err, &derr) {
+		t.Fatalf("Healthy = %#v, want a *DownError", err)
+	}
+	want := "server exited (status 4) while checking TCP-EOF; its last output:\n    listening\n    dying on request"
+	if err.Error() != want {
+		t.Errorf("Healthy:\n got %q\nwant %q", err, want)
+	}
+	if !derr.Restarted || derr.Restart != nil {
+		t.Errorf("Restarted %v, Restart %v", derr.Restarted, derr.Restart)
+	}
+	if groupAlive(first) {
+		t.Errorf("first run's group still alive")
+	}
+	checkServes(t, tg)
+	if tcp, udp := tg.Probe(); !tcp.OK() || !udp.OK() {
+		t.Errorf("probe after restart %v / %v", tcp, udp)
+	}
+	if err := tg.Healthy("TCP-RESET"); err != nil {
+		t.Errorf("Healthy after restart: %v", err)
+	}
+	// The restart tries the old ports first; Python's socketserver may not
+	// bind them again so soon (no SO_REUSEADDR), then fresh ones do.
+	if out := tg.Output(); !strings.HasPrefix(out, "listening\ndying on request\nupcheck: server exited (status 4) while checking TCP-EOF; restarting it\n") ||
+		!strings.HasSuffix(out, "\nlistening") {
+		t.Errorf("Output() = %q", out)
+	}
+	tg.Close()
+	pids.checkGone(t)
+}
+
+// TestCommandThatCannotRestart: once the restart fails, the check that saw
+// the death fails and every later one cannot be judged.
+func TestCommandThatCannotRestart(t *testing.T) {
+	py := upperScript(t)
+	mark := filepath.Join(t.TempDir(), "ran")
+	cmd := "if [ -e " + mark + " ]; then echo no more; exit 5; fi; touch " + mark + "; exec " + py + " {tcp} 0"
+	tg, pids, err := startLogged(t, Settings{ServerCmd: cmd})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	killServer(t, tg.TCPAddr())
+	err = tg.Healthy("TCP-BYTES")
+	var derr *DownError
+	if !errors.As(err, &derr) || derr.Restarted || derr.Restart == nil {
+		t.Fatalf("Healthy = %#v, want a *DownError with a failed restart", err)
+	}
+	want := `server exited (status 4) while checking TCP-BYTES; it could not be restarted: UPCHECK_SERVER_CMD: "` + cmd + `" exited (status 5) before answering`
+	if derr.Headline() != want {
+		t.Errorf("Headline:\n got %s\nwant %s", derr.Headline(), want)
+	}
+	err = tg.Healthy("TCP-STREAM")
+	var herr *HarnessError
+	if !errors.As(err, &herr) || herr != derr.Restart || herr.Output != "no more" {
+		t.Errorf("Healthy after = %#v, want the restart's *HarnessError", err)
+	}
+	tg.Close()
+	pids.checkGone(t)
+}
+
+// TestCloseKillsWhatIgnoresSIGTERM: a server that ignores SIGTERM is killed
+// after the grace period.
+func TestCloseKillsWhatIgnoresSIGTERM(t *testing.T) {
+	py := upperScript(t)
+	tg, pids, err := startLogged(t, Settings{ServerCmd: "trap '' TERM; " + py + " {tcp} 0"})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	begin := time.Now()
+	if err := tg.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if took := time.Since(begin); took < stopGrace || took > stopGrace+2*time.Second {
+		t.Errorf("Close took %v, want the %v grace then SIGKILL", took, stopGrace)
+	}
+	pids.checkGone(t)
+}

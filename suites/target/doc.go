@@ -1,0 +1,30 @@
+// Package target points upcheck's harness at an implementation: it reads the
+// settings of CONTRACT.md ("Pointing the harness at an implementation") from
+// the environment and from flags, validates them with one-line errors that
+// name the setting, and starts the target they describe:
+//
+//   - no settings: the reference servers of servers/serverstest, in process;
+//   - UPCHECK_SERVER_CMD: a shell command, given free ports through its {tcp}
+//     and {udp} placeholders, run in its own process group with its output
+//     kept, restarted when it dies, and stopped (with its whole group) at the
+//     end;
+//   - UPCHECK_TCP / UPCHECK_UDP: servers that are already running.
+//
+// Every target gets a pre-flight probe ("a" must come back as "A"). The probe
+// tells "the target is not there" (a *HarnessError: the harness cannot judge)
+// from "the target answers, wrongly" (a verdict the specs will give): the
+// latter does not stop Start; Target.Probe says what was observed.
+//
+// The ginkgo suites, the fuzzers and the tools all share this package, so a
+// setting means the same thing everywhere. A typical use:
+//
+//	s, err := target.FromEnv()
+//	if err != nil { ... }           // one line, names the variable
+//	s.RegisterFlags(flag.CommandLine)
+//	flag.Parse()
+//	t, err := target.Start(ctx, s, logger)
+//	if err != nil { ... }           // *HarnessError: bad setting or target not there
+//	defer t.Close()
+//	... check against t.TCPAddr(), t.UDPAddr() ...
+//	if err := t.Healthy("TCP-EOF"); err != nil { ... } // the server died during the check
+package target

@@ -1,0 +1,285 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// The pre-flight probe: "a" must come back as "A".
+var (
+	probeRequest = []byte("a")
+	probeWant    = "A"
+)
+
+// probeReadCap bounds what the probe reads of a reply.
+const probeReadCap = 64
+
+// Timeouts of the probe, before scaling.
+const (
+	probeDialTimeout  = 3 * time.Second
+	probeReplyTimeout = 2 * time.Second
+	// udpProbeFirstWait is how long the first datagram waits for its reply;
+	// each retry waits twice as long as the one before.
+	udpProbeFirstWait = 100 * time.Millisecond
+	// udpProbeTries is how many datagrams an already-running UDP target
+	// gets before it is said not to answer: loopback may lose one.
+	udpProbeTries = 5
+)
+
+// ProbeResult is what the pre-flight probe observed on one protocol. A
+// target that answers the probe wrongly is there, and not conformant: Start
+// succeeds and the specs give the verdict; ProbeResult lets the caller say so
+// up front.
+type ProbeResult struct {
+	// Network is "tcp" or "udp".
+	Network string
+	// Addr is where the probe was sent; "" when the protocol is not served.
+	Addr string
+	// Reply is what came back for "a": the first read's bytes on TCP, the
+	// first datagram on UDP, at most 64 bytes. Nil when nothing came.
+	Reply []byte
+	// End says, on TCP when no byte came back, how the exchange ended:
+	// "EOF", "reset", "timeout" or the error.
+	End string
+	// From is the reply's source address on UDP when it is not Addr's
+	// (a UDP-SOURCE violation); "" otherwise.
+	From string
+}
+
+// Served reports whether the protocol is served at all.
+func (p ProbeResult) Served() bool { return p.Addr != "" }
+
+// OK reports whether the probe got exactly "A" back (or the protocol is not
+// served).
+func (p ProbeResult) OK() bool {
+	return !p.Served() || (string(p.Reply) == probeWant && p.From == "")
+}
+
+// String describes the observation without addresses, so it is the same on
+// every run: `tcp: sent "a", got "A"`, `tcp: sent "a", got nothing (EOF)`.
+func (p ProbeResult) String() string {
+	switch {
+	case !p.Served():
+		return p.Network + ": not served"
+	case p.Reply == nil && p.End != "":
+		return fmt.Sprintf("%s: sent %q, got nothing (%s)", p.Network, probeRequest, p.End)
+	case p.Reply == nil:
+		return fmt.Sprintf("%s: sent %q, got nothing", p.Network, probeRequest)
+	case p.From != "":
+		return fmt.Sprintf("%s: sent %q, got %q from another address", p.Network, probeRequest, p.Reply)
+	}
+	return fmt.Sprintf("%s: sent %q, got %q", p.Network, probeRequest, p.Reply)
+}
+
+// errSelfConnect is a dial that connected to itself: on loopback, a dial to
+// a port nobody listens on can pick that very port as its source and meet
+// itself (TCP simultaneous open). It means nothing listens yet.
+var errSelfConnect = fmt.Errorf("%w (the dial met itself)", syscall.ECONNREFUSED)
+
+// dialTCP connects to addr with keep-alive off within timeout.
+func dialTCP(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout, KeepAlive: -1}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if c.LocalAddr().String() == c.RemoteAddr().String() {
+		c.Close()
+		return nil, errSelfConnect
+	}
+	return c, nil
+}
+
+// exchangeTCP sends "a" on c and notes the first read's reply, or how the
+// exchange ended without one. It closes c.
+func exchangeTCP(c net.Conn, timeout time.Duration, res *ProbeResult) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(probeRequest); err != nil {
+		res.End = reason(err)
+		return
+	}
+	buf := make([]byte, probeReadCap)
+	n, err := c.Read(buf)
+	if n > 0 {
+		res.Reply = buf[:n]
+		return
+	}
+	res.End = reason(err)
+}
+
+// probeTCP probes an already-running TCP target. It fails only when nothing
+// accepts the connection; what comes back is in the result.
+func probeTCP(ctx context.Context, s Settings, addr string) (ProbeResult, error) {
+	res := ProbeResult{Network: "tcp", Addr: addr}
+	c, err := dialTCP(ctx, addr, s.Scale(probeDialTimeout))
+	if err != nil {
+		return res, err
+	}
+	exchangeTCP(c, s.Scale(probeReplyTimeout), &res)
+	return res, nil
+}
+
+// udpProber sends probe datagrams to one address from one unconnected
+// socket, so that a late reply to an earlier datagram still counts and a
+// reply from a wrong source address is seen rather than filtered out.
+type udpProber struct {
+	raddr *net.UDPAddr
+	pc    *net.UDPConn
+	sent  int
+}
+
+func newUDPProber(ctx context.Context, addr string) (*udpProber, error) {
+	raddr, err := resolveUDP(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	network, laddr := "udp4", &net.UDPAddr{}
+	if raddr.IP.To4() == nil {
+		network = "udp6"
+	}
+	if raddr.IP.IsLoopback() {
+		laddr.IP = raddr.IP
+	}
+	pc, err := net.ListenUDP(network, laddr)
+	if err != nil {
+		return nil, err
+	}
+	return &udpProber{raddr: raddr, pc: pc}, nil
+}
+
+// resolveUDP resolves addr, bounded by ctx.
+func resolveUDP(ctx context.Context, addr string) (*net.UDPAddr, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return &net.UDPAddr{IP: ip, Port: p}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeDialTimeout)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	for _, ip := range ips { // prefer IPv4, as the reference listens on 127.0.0.1
+		if ip.To4() != nil {
+			return &net.UDPAddr{IP: ip, Port: p}, nil
+		}
+	}
+	return &net.UDPAddr{IP: ips[0], Port: p}, nil
+}
+
+// try sends one probe datagram and waits up to wait for a reply (to it or to
+// an earlier one). It returns the reply, or an error: a timeout when none
+// came.
+func (u *udpProber) try(ctx context.Context, wait time.Duration, res *ProbeResult) error {
+	if _, err := u.pc.WriteToUDP(probeRequest, u.raddr); err != nil {
+		return err
+	}
+	u.sent++
+	dl := time.Now().Add(wait)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	u.pc.SetReadDeadline(dl)
+	buf := make([]byte, probeReadCap)
+	n, from, err := u.pc.ReadFromUDP(buf)
+	if err != nil {
+		return err
+	}
+	res.Reply = buf[:n]
+	if !from.IP.Equal(u.raddr.IP) || from.Port != u.raddr.Port {
+		res.From = from.String()
+	}
+	return nil
+}
+
+func (u *udpProber) close() { u.pc.Close() }
+
+// errNoReply says a UDP target let every probe datagram go unanswered.
+type errNoReply struct{ n int }
+
+func (e errNoReply) Error() string { return fmt.Sprintf("no reply to %d datagrams", e.n) }
+
+// probeUDP probes an already-running UDP target with up to udpProbeTries
+// datagrams, each waiting twice as long as the one before. It fails when no
+// reply came at all.
+func probeUDP(ctx context.Context, s Settings, addr string) (ProbeResult, error) {
+	res := ProbeResult{Network: "udp", Addr: addr}
+	u, err := newUDPProber(ctx, addr)
+	if err != nil {
+		return res, err
+	}
+	defer u.close()
+	wait := s.Scale(udpProbeFirstWait)
+	for range udpProbeTries {
+		err := u.try(ctx, wait, &res)
+		if err == nil {
+			return res, nil
+		}
+		if !isTimeout(err) {
+			return res, err
+		}
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		wait *= 2
+	}
+	return res, errNoReply{u.sent}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
+
+// reason names what err means for a probe in a few words, without addresses:
+// "connection refused", "reset", "EOF", "timeout", "no such host".
+func reason(err error) string {
+	var dns *net.DNSError
+	var errno syscall.Errno
+	var nr errNoReply
+	var pe protoErr
+	switch {
+	case err == nil:
+		return "no error"
+	case errors.As(err, &pe):
+		return pe.network + ": " + reason(pe.err)
+	case errors.As(err, &nr):
+		return nr.Error()
+	case errors.Is(err, io.EOF):
+		return "EOF"
+	case isRefused(err):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "reset"
+	case isTimeout(err):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return "no such host"
+		}
+		return dns.Err
+	case errors.As(err, &errno):
+		return errno.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,249 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+var allEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvReport}
+
+// setEnv sets the upcheck variables to env, clearing the others.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, k := range allEnv {
+		t.Setenv(k, env[k])
+	}
+}
+
+func TestFromEnvDefaults(t *testing.T) {
+	setEnv(t, nil)
+	s, err := FromEnv()
+	if err != nil {
+		t.Fatalf("FromEnv: %v", err)
+	}
+	want := Settings{UDPMax: 8192, TimeScale: 1}
+	if s != want {
+		t.Errorf("FromEnv() = %+v, want %+v", s, want)
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	if got := s.Describe(); got != "reference servers (in process)" {
+		t.Errorf("Describe() = %q", got)
+	}
+}
+
+func TestFromEnvReadsEverySetting(t *testing.T) {
+	setEnv(t, map[string]string{
+		EnvTCP: "127.0.0.1:9000", EnvUDP: " [::1]:9001 ", EnvUDPMax: "1024",
+		EnvTimeScale: "2.5", EnvReport: "reports/x",
+	})
+	s, err := FromEnv()
+	if err != nil {
+		t.Fatalf("FromEnv: %v", err)
+	}
+	want := Settings{TCP: "127.0.0.1:9000", UDP: "[::1]:9001", UDPMax: 1024, TimeScale: 2.5, Report: "reports/x"}
+	if s != want {
+		t.Errorf("FromEnv() = %+v, want %+v", s, want)
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	if got, want := s.Describe(), "tcp 127.0.0.1:9000, udp [::1]:9001"; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+}
+
+// TestBadInput checks that every bad setting gives one line that names it,
+// from FromEnv or from Validate.
+func TestBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		env     map[string]string
+		setting string
+		want    string
+	}{
+		{map[string]string{EnvTCP: "localhost"}, EnvTCP,
+			`UPCHECK_TCP: "localhost" is not host:port`},
+		{map[string]string{EnvTCP: "127.0.0.1:99999"}, EnvTCP,
+			`UPCHECK_TCP: port 99999 in "127.0.0.1:99999" is out of range 1..65535`},
+		{map[string]string{EnvTCP: "127.0.0.1:0"}, EnvTCP,
+			`UPCHECK_TCP: port 0 in "127.0.0.1:0" is out of range 1..65535`},
+		{map[string]string{EnvTCP: "127.0.0.1:9000:1"}, EnvTCP,
+			`UPCHECK_TCP: "127.0.0.1:9000:1" is not host:port`},
+		{map[string]string{EnvUDP: "127.0.0.1:http"}, EnvUDP,
+			`UPCHECK_UDP: port "http" in "127.0.0.1:http" is not a number`},
+		{map[string]string{EnvUDP: ":9000"}, EnvUDP,
+			`UPCHECK_UDP: ":9000" has no host (want host:port, such as 127.0.0.1:9000)`},
+		{map[string]string{EnvTimeScale: "abc"}, EnvTimeScale,
+			`UPCHECK_TIME_SCALE: "abc" is not a number`},
+		{map[string]string{EnvTimeScale: "0"}, EnvTimeScale,
+			`UPCHECK_TIME_SCALE: 0 must be greater than 0`},
+		{map[string]string{EnvTimeScale: "-2"}, EnvTimeScale,
+			`UPCHECK_TIME_SCALE: -2 must be greater than 0`},
+		{map[string]string{EnvTimeScale: "NaN"}, EnvTimeScale,
+			`UPCHECK_TIME_SCALE: NaN is not a finite number`},
+		{map[string]string{EnvTimeScale: "1e999"}, EnvTimeScale,
+			`UPCHECK_TIME_SCALE: +Inf is not a finite number`},
+		{map[string]string{EnvUDPMax: "70000"}, EnvUDPMax,
+			`UPCHECK_UDP_MAX: 70000 is out of range 1..65507`},
+		{map[string]string{EnvUDPMax: "0"}, EnvUDPMax,
+			`UPCHECK_UDP_MAX: 0 is out of range 1..65507`},
+		{map[string]string{EnvUDPMax: "abc"}, EnvUDPMax,
+			`UPCHECK_UDP_MAX: "abc" is not an integer`},
+		{map[string]string{EnvServerCmd: "python3 server.py"}, EnvServerCmd,
+			`UPCHECK_SERVER_CMD: "python3 server.py" has neither {tcp} nor {udp}: the harness cannot tell the server which ports to serve`},
+		{map[string]string{EnvServerCmd: "./server --host {host}"}, EnvServerCmd,
+			`UPCHECK_SERVER_CMD: "./server --host {host}" has neither {tcp} nor {udp}: the harness cannot tell the server which ports to serve`},
+		{map[string]string{EnvServerCmd: "./server {tcp}", EnvTCP: "127.0.0.1:9000"}, EnvServerCmd,
+			`UPCHECK_SERVER_CMD: cannot be combined with UPCHECK_TCP: the command's servers get their ports from {tcp} and {udp}`},
+		{map[string]string{EnvServerCmd: "./server {udp}", EnvUDP: "127.0.0.1:9000"}, EnvServerCmd,
+			`UPCHECK_SERVER_CMD: cannot be combined with UPCHECK_UDP: the command's servers get their ports from {tcp} and {udp}`},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			setEnv(t, tc.env)
+			s, err := FromEnv()
+			parsed := err == nil
+			if parsed {
+				err = s.Validate()
+			}
+			if err == nil {
+				t.Fatalf("no error for %v", tc.env)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("error:\n got %s\nwant %s", got, tc.want)
+			}
+			var herr *HarnessError
+			if !errors.As(err, &herr) || herr.Setting != tc.setting {
+				t.Errorf("error %#v is not a *HarnessError for %s", err, tc.setting)
+			}
+			if !parsed {
+				return
+			}
+			// Start refuses the same settings with the same error, and
+			// starts nothing.
+			tg, err := Start(context.Background(), s, nil)
+			if tg != nil {
+				tg.Close()
+				t.Fatal("Start started a target")
+			}
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("Start error %v, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestZeroSettingsMeanDefaults(t *testing.T) {
+	var s Settings
+	if err := s.Validate(); err != nil {
+		t.Fatalf("Validate(zero) = %v", err)
+	}
+	d := s.withDefaults()
+	if d.UDPMax != DefaultUDPMax || d.TimeScale != DefaultTimeScale {
+		t.Errorf("withDefaults() = %+v", d)
+	}
+	if got := s.Scale(3 * time.Second); got != 3*time.Second {
+		t.Errorf("zero Scale(3s) = %v", got)
+	}
+	for _, bad := range []Settings{{UDPMax: -1}, {UDPMax: 65508}, {TimeScale: -1}, {TimeScale: math.Inf(1)}} {
+		if err := bad.Validate(); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Validate(%+v) = %v, want a one-line error", bad, err)
+		}
+	}
+}
+
+func TestFlagsOverrideEnvAndNameThemselves(t *testing.T) {
+	setEnv(t, map[string]string{EnvTCP: "127.0.0.1:9000", EnvUDPMax: "1024", EnvReport: "env-report"})
+	s, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-udp-max", "512", "-time-scale", "0.5", "-udp", "127.0.0.1:9001"}); err != nil {
+		t.Fatal(err)
+	}
+	want := Settings{TCP: "127.0.0.1:9000", UDP: "127.0.0.1:9001", UDPMax: 512, TimeScale: 0.5, Report: "env-report"}
+	s.flagged = 0
+	if s != want {
+		t.Errorf("after flags: %+v, want %+v", s, want)
+	}
+
+	// An error names the flag when the flag gave the value.
+	s, _ = FromEnv()
+	fs = flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-tcp", "localhost"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err == nil || err.Error() != `-tcp: "localhost" is not host:port` {
+		t.Errorf("Validate() = %v, want the -tcp error", err)
+	}
+
+	// Bad numbers are refused by the flag parser.
+	for _, args := range [][]string{{"-udp-max", "abc"}, {"-udp-max", "0"}, {"-time-scale", "0"}, {"-time-scale", "x"}} {
+		var s Settings
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		s.RegisterFlags(fs)
+		err := fs.Parse(args)
+		if err == nil || !strings.Contains(err.Error(), args[0]) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%q) = %v, want a one-line error naming the flag", args, err)
+		}
+	}
+
+	// The usage names the variables and shows the defaults.
+	var usage strings.Builder
+	s = Settings{UDPMax: 8192, TimeScale: 1}
+	fs = flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(&usage)
+	s.RegisterFlags(fs)
+	fs.PrintDefaults()
+	for _, w := range append(allEnv, "(default 8192)", "(default 1)") {
+		if !strings.Contains(usage.String(), w) {
+			t.Errorf("usage lacks %q:\n%s", w, usage.String())
+		}
+	}
+}
+
+func TestScale(t *testing.T) {
+	for _, tc := range []struct {
+		scale float64
+		d     time.Duration
+		want  time.Duration
+	}{
+		{1, time.Second, time.Second},
+		{0.2, 10 * time.Second, 2 * time.Second},
+		{3, 100 * time.Millisecond, 300 * time.Millisecond},
+		{1e300, time.Second, math.MaxInt64},
+	} {
+		if got := (Settings{TimeScale: tc.scale}).Scale(tc.d); got != tc.want {
+			t.Errorf("Scale %v of %v = %v, want %v", tc.scale, tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{}, "reference servers (in process)"},
+		{Settings{ServerCmd: "python3 srv.py {tcp} {udp}"}, "command: python3 srv.py {tcp} {udp}"},
+		{Settings{TCP: "127.0.0.1:9000"}, "tcp 127.0.0.1:9000"},
+		{Settings{UDP: "127.0.0.1:9001"}, "udp 127.0.0.1:9001"},
+		{Settings{TCP: "127.0.0.1:9000", UDP: "127.0.0.1:9001"}, "tcp 127.0.0.1:9000, udp 127.0.0.1:9001"},
+	} {
+		if got := tc.s.Describe(); got != tc.want {
+			t.Errorf("%+v.Describe() = %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

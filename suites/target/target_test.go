@@ -1,0 +1,346 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/upcheck/upcheck/servers/serverstest"
+)
+
+// roundTripTCP sends p on a fresh connection and reads len(p) bytes back.
+func roundTripTCP(t *testing.T, addr string, p []byte) []byte {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial tcp %s: %v", addr, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write(p); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	got := make([]byte, len(p))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read: %v (got %q)", err, got)
+	}
+	return got
+}
+
+// roundTripUDP sends p until a reply comes (loopback may lose one).
+func roundTripUDP(t *testing.T, addr string, p []byte) []byte {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatalf("dial udp %s: %v", addr, err)
+	}
+	defer c.Close()
+	buf := make([]byte, 2048)
+	for range 10 {
+		c.Write(p)
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		n, err := c.Read(buf)
+		if err == nil {
+			return buf[:n]
+		}
+	}
+	t.Fatalf("no udp reply from %s", addr)
+	return nil
+}
+
+// checkServes checks that t's servers answer like the reference.
+func checkServes(t *testing.T, tg *Target) {
+	t.Helper()
+	want := []byte("CLIENT33333")
+	if a := tg.TCPAddr(); a != "" {
+		if got := roundTripTCP(t, a, []byte("client33333")); !bytes.Equal(got, want) {
+			t.Errorf("tcp reply %q, want %q", got, want)
+		}
+	}
+	if a := tg.UDPAddr(); a != "" {
+		if got := roundTripUDP(t, a, []byte("client33333")); !bytes.Equal(got, want) {
+			t.Errorf("udp reply %q, want %q", got, want)
+		}
+	}
+}
+
+func TestDefaultTargetIsTheReference(t *testing.T) {
+	tg, err := Start(context.Background(), Settings{}, nil)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	if tg.TCPAddr() == "" || tg.UDPAddr() == "" {
+		t.Fatalf("addresses %q %q, want both protocols", tg.TCPAddr(), tg.UDPAddr())
+	}
+	checkServes(t, tg)
+	tcp, udp := tg.Probe()
+	if !tcp.OK() || !udp.OK() || tcp.String() != `tcp: sent "a", got "A"` || udp.String() != `udp: sent "a", got "A"` {
+		t.Errorf("probe %v / %v", tcp, udp)
+	}
+	if got := tg.Describe(); got != "reference servers (in process)" {
+		t.Errorf("Describe() = %q", got)
+	}
+	if s := tg.Settings(); s.UDPMax != 8192 || s.TimeScale != 1 {
+		t.Errorf("Settings() = %+v, want the defaults filled in", s)
+	}
+	if err := tg.Healthy("TCP-EOF"); err != nil {
+		t.Errorf("Healthy: %v", err)
+	}
+	if out := tg.Output(); out != "" {
+		t.Errorf("Output() = %q, want none", out)
+	}
+	if err := tg.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := tg.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", tcp.Addr, time.Second); err == nil {
+		t.Errorf("reference still listens after Close")
+	}
+}
+
+func TestAlreadyRunningServers(t *testing.T) {
+	tcpOnly := serverstest.NewTCPServer()
+	defer tcpOnly.Close()
+	udpOnly := serverstest.NewUDPServer()
+	defer udpOnly.Close()
+	for _, s := range []Settings{
+		{TCP: tcpOnly.TCPAddr},
+		{UDP: udpOnly.UDPAddr},
+		{TCP: tcpOnly.TCPAddr, UDP: udpOnly.UDPAddr},
+	} {
+		tg, err := Start(context.Background(), s, nil)
+		if err != nil {
+			t.Fatalf("Start(%+v): %v", s, err)
+		}
+		if tg.TCPAddr() != s.TCP || tg.UDPAddr() != s.UDP {
+			t.Errorf("addresses %q %q, want %q %q", tg.TCPAddr(), tg.UDPAddr(), s.TCP, s.UDP)
+		}
+		checkServes(t, tg)
+		tcp, udp := tg.Probe()
+		if tcp.Served() != (s.TCP != "") || udp.Served() != (s.UDP != "") || !tcp.OK() || !udp.OK() {
+			t.Errorf("probe %v / %v", tcp, udp)
+		}
+		if s.UDP == "" && udp.String() != "udp: not served" {
+			t.Errorf("udp probe %q", udp)
+		}
+		if err := tg.Healthy("TCP-ROUNDTRIP"); err != nil {
+			t.Errorf("Healthy: %v", err)
+		}
+		if err := tg.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}
+
+// freeAddr returns a loopback address where nothing listens (for now).
+func freeAddr(t *testing.T, network string) string {
+	t.Helper()
+	p, err := pickPorts(network == "tcp", network == "udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr(max(p.tcp, p.udp))
+}
+
+func TestNothingAnswersIsAHarnessError(t *testing.T) {
+	tcpAddr, udpAddr := freeAddr(t, "tcp"), freeAddr(t, "udp")
+	for _, tc := range []struct {
+		s       Settings
+		setting string
+		want    string
+	}{
+		{Settings{TCP: tcpAddr}, "UPCHECK_TCP", "UPCHECK_TCP: nothing answers at " + tcpAddr + " (connection refused)"},
+		{Settings{UDP: udpAddr, TimeScale: 0.1}, "UPCHECK_UDP", "UPCHECK_UDP: nothing answers at " + udpAddr + " (no reply to 5 datagrams)"},
+	} {
+		tg, err := Start(context.Background(), tc.s, nil)
+		if tg != nil {
+			tg.Close()
+			t.Fatalf("Start(%+v) succeeded", tc.s)
+		}
+		var herr *HarnessError
+		if !errors.As(err, &herr) || herr.Setting != tc.setting || err.Error() != tc.want {
+			t.Errorf("Start(%+v) = %#v\nwant %s", tc.s, err, tc.want)
+		}
+	}
+	// A name that does not resolve: the reason depends on the resolver
+	// (no such host, or the DNS server's failure), the rest does not.
+	s := Settings{TCP: "upcheck-no-such-host.invalid:9000"}
+	tg, err := Start(context.Background(), s, nil)
+	if tg != nil {
+		tg.Close()
+		t.Fatalf("Start(%+v) succeeded", s)
+	}
+	if want := "UPCHECK_TCP: nothing answers at upcheck-no-such-host.invalid:9000 ("; err == nil ||
+		!strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Start(%+v) = %v, want %s...)", s, err, want)
+	}
+}
+
+// serveWrongly runs TCP and UDP servers on loopback that answer with
+// handle's reply; it stops them when the test ends.
+func serveWrongly(t *testing.T, reply func([]byte) []byte) (tcpAddr, udpAddr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 1024)
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				if r := reply(buf[:n]); r != nil {
+					c.Write(r)
+				}
+			})
+		}
+	})
+	wg.Go(func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if r := reply(buf[:n]); r != nil {
+				pc.WriteTo(r, from)
+			}
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		pc.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String(), pc.LocalAddr().String()
+}
+
+// TestWrongAnswerIsAVerdictNotAHarnessError: a server that answers, wrongly,
+// is there: Start succeeds and Probe says what came back.
+func TestWrongAnswerIsAVerdictNotAHarnessError(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		reply   func([]byte) []byte
+		tcpWant string
+	}{
+		{"echo", func(p []byte) []byte { return p }, `tcp: sent "a", got "a"`},
+		{"garbage", func([]byte) []byte { return []byte("HTTP/1.1 400 Bad Request\r\n") }, `tcp: sent "a", got "HTTP/1.1 400 Bad Request\r\n"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tcpAddr, udpAddr := serveWrongly(t, tc.reply)
+			tg, err := Start(context.Background(), Settings{TCP: tcpAddr, UDP: udpAddr}, nil)
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			defer tg.Close()
+			tcp, udp := tg.Probe()
+			if tcp.OK() || udp.OK() {
+				t.Errorf("probe OK for a wrong server: %v / %v", tcp, udp)
+			}
+			if tcp.String() != tc.tcpWant {
+				t.Errorf("tcp probe %q, want %q", tcp, tc.tcpWant)
+			}
+			if want := "udp" + strings.TrimPrefix(tc.tcpWant, "tcp"); udp.String() != want {
+				t.Errorf("udp probe %q, want %q", udp, want)
+			}
+		})
+	}
+}
+
+// TestClosingAtOnceIsAVerdict: a TCP server that accepts and closes
+// without a byte is there, and wrong.
+func TestClosingAtOnceIsAVerdict(t *testing.T) {
+	tcpAddr, _ := serveWrongly(t, func([]byte) []byte { return nil })
+	tg, err := Start(context.Background(), Settings{TCP: tcpAddr}, nil)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	tcp, _ := tg.Probe()
+	if tcp.OK() || tcp.String() != `tcp: sent "a", got nothing (EOF)` {
+		t.Errorf("probe %q", tcp)
+	}
+}
+
+// TestAddressThatGoesAway: Healthy blames the check during which a running
+// server stopped listening, then says the target cannot be judged, then
+// recovers when it is back.
+func TestAddressThatGoesAway(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ln.Addr().String()
+	var wg sync.WaitGroup
+	serve := func(ln net.Listener) {
+		wg.Go(func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 16)
+				if n, _ := c.Read(buf); n > 0 {
+					c.Write(bytes.ToUpper(buf[:n]))
+				}
+				c.Close()
+			}
+		})
+	}
+	serve(ln)
+	defer wg.Wait()
+	tg, err := Start(context.Background(), Settings{TCP: a}, nil)
+	if err != nil {
+		ln.Close()
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	if err := tg.Healthy("TCP-CHURN"); err != nil {
+		t.Errorf("Healthy while up: %v", err)
+	}
+	ln.Close()
+	err = tg.Healthy("TCP-CHURN")
+	var derr *DownError
+	if !errors.As(err, &derr) || err.Error() != "server stopped listening on tcp (connection refused) while checking TCP-CHURN" {
+		t.Fatalf("Healthy after the server went = %#v", err)
+	}
+	err = tg.Healthy("TCP-RESET")
+	var herr *HarnessError
+	if !errors.As(err, &herr) || err.Error() != fmt.Sprintf("UPCHECK_TCP: nothing answers at %s (connection refused)", a) {
+		t.Fatalf("Healthy while down = %#v", err)
+	}
+	ln, err = net.Listen("tcp", a)
+	if err != nil {
+		t.Skipf("cannot listen on %s again: %v", a, err)
+	}
+	serve(ln)
+	defer ln.Close()
+	if err := tg.Healthy("TCP-RESET"); err != nil {
+		t.Errorf("Healthy once back: %v", err)
+	}
+}
