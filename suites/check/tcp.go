@@ -1,0 +1,311 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/upcheck/upcheck/clients"
+)
+
+// TCPRoundTrip checks TCP-ROUNDTRIP: payload is written and its reply read
+// back in full while the connection stays open, then the connection ends
+// with a half-close and an orderly EOF.
+func TCPRoundTrip(ctx context.Context, e Env, name string, payload []byte) error {
+	return RunTCP(ctx, e, TCPScript{ID: "TCP-ROUNDTRIP", Case: name, Conns: []TCPConnScript{{Steps: []TCPStep{
+		{Op: Write, Data: payload}, {Op: Read}, {Op: HalfClose},
+	}}}})
+}
+
+// TCPPingPong checks TCP-ROUNDTRIP over many exchanges on one connection:
+// each message's reply must arrive before the next is sent, as the seed's
+// client expects.
+func TCPPingPong(ctx context.Context, e Env, rounds int, msg []byte) error {
+	steps := make([]TCPStep, 0, 2*rounds+1)
+	for range rounds {
+		steps = append(steps, TCPStep{Op: Write, Data: msg}, TCPStep{Op: Read})
+	}
+	steps = append(steps, TCPStep{Op: HalfClose})
+	return RunTCP(ctx, e, TCPScript{ID: "TCP-ROUNDTRIP", Case: fmt.Sprintf("%d ping-pongs of %q", rounds, msg),
+		Conns: []TCPConnScript{{Steps: steps, NoDelay: true}}})
+}
+
+// TCPBytes checks TCP-BYTES: payload comes back with exactly the a-z bytes
+// uppercased, first as a round trip, then to an orderly EOF.
+func TCPBytes(ctx context.Context, e Env, name string, payload []byte) error {
+	return RunTCP(ctx, e, TCPScript{ID: "TCP-BYTES", Case: name, Conns: []TCPConnScript{{Steps: []TCPStep{
+		{Op: Write, Data: payload}, {Op: Read}, {Op: HalfClose},
+	}}}})
+}
+
+// StreamCase is one TCP-STREAM case: how the client cuts its writes.
+type StreamCase struct {
+	Name    string
+	Payload []byte
+	// Chunks cycles through the sizes of successive writes; nil writes the
+	// payload at once.
+	Chunks []int
+	// Pause is the sleep between writes.
+	Pause time.Duration
+	// NoDelay turns Nagle's algorithm off on the client.
+	NoDelay bool
+}
+
+// TCPStream checks TCP-STREAM: the payload, written as the case says while
+// the client reads concurrently, comes back as one stream equal to
+// upper(payload), followed by EOF after the half-close.
+func TCPStream(ctx context.Context, e Env, c StreamCase) error {
+	return RunTCP(ctx, e, TCPScript{ID: "TCP-STREAM", Case: c.Name, Conns: []TCPConnScript{{NoDelay: c.NoDelay, Steps: []TCPStep{
+		{Op: Write, Data: c.Payload, Chunks: c.Chunks, Pause: c.Pause}, {Op: HalfClose},
+	}}}})
+}
+
+// RandomChunks returns n write sizes in [1, maxSize] drawn from seed, so a
+// failing case can be replayed from the seed in its name.
+func RandomChunks(seed uint64, n, maxSize int) []int {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	sizes := make([]int, n)
+	for i := range sizes {
+		sizes[i] = 1 + rng.IntN(maxSize)
+	}
+	return sizes
+}
+
+// TCPEOF checks TCP-EOF: the client writes payload and half-closes at once,
+// without reading first; every reply byte must arrive, then EOF, not a reset.
+func TCPEOF(ctx context.Context, e Env, name string, payload []byte) error {
+	steps := []TCPStep{{Op: HalfClose}}
+	if len(payload) > 0 {
+		steps = append([]TCPStep{{Op: Write, Data: payload}}, steps...)
+	}
+	return RunTCP(ctx, e, TCPScript{ID: "TCP-EOF", Case: name, Conns: []TCPConnScript{{Steps: steps}}})
+}
+
+// ResetCase says when the client resets its connection.
+type ResetCase int
+
+// The moments TCPReset resets a connection.
+const (
+	// ResetBeforeData resets a connection that has sent nothing.
+	ResetBeforeData ResetCase = iota
+	// ResetMidStream resets after a round trip and a further unanswered write.
+	ResetMidStream
+	// ResetDuringReply resets while the server is still writing a large reply.
+	ResetDuringReply
+)
+
+var resetNames = [...]string{"reset before any data", "reset mid-stream", "reset while the server writes a large reply"}
+
+func (c ResetCase) String() string { return resetNames[c] }
+
+// TCPReset checks TCP-RESET: a bystander connection is open and answered,
+// another connection resets as c says, then the bystander is answered again
+// and a new connection is served.
+func TCPReset(ctx context.Context, e Env, c ResetCase) error {
+	return withBystander(ctx, e, "TCP-RESET", c.String(), func(ctx context.Context) error {
+		var steps []TCPStep
+		switch c {
+		case ResetMidStream:
+			steps = []TCPStep{{Op: Write, Data: bytes.Repeat([]byte("reset me "), 100)}, {Op: Read}, {Op: Write, Data: []byte("half a sentence")}}
+		case ResetDuringReply:
+			steps = []TCPStep{{Op: Write, Data: bytes.Repeat([]byte("large reply "), 8<<20/12)}}
+		}
+		steps = append(steps, TCPStep{Op: Reset})
+		return RunTCP(ctx, e, TCPScript{ID: "TCP-RESET", Case: c.String(), SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: steps}}})
+	})
+}
+
+// DisconnectCase says how a client vanishes.
+type DisconnectCase int
+
+// The ways TCPDisconnect's client vanishes.
+const (
+	// CloseUnread writes a large request and closes without reading the reply.
+	CloseUnread DisconnectCase = iota
+	// CloseMidWrite closes while its write of a large request is under way.
+	CloseMidWrite
+	// CloseMidReply reads part of a large reply, then closes.
+	CloseMidReply
+)
+
+var disconnectNames = [...]string{"close without reading a large reply", "close mid-write", "close mid-reply"}
+
+func (c DisconnectCase) String() string { return disconnectNames[c] }
+
+// TCPDisconnect checks TCP-DISCONNECT: with a bystander connection open, a
+// client vanishes as c says; the bystander is answered again and a new
+// connection is served.
+func TCPDisconnect(ctx context.Context, e Env, c DisconnectCase) error {
+	return withBystander(ctx, e, "TCP-DISCONNECT", c.String(), func(ctx context.Context) error {
+		big := bytes.Repeat([]byte("vanishing client "), 4<<20/17)
+		var steps []TCPStep
+		switch c {
+		case CloseUnread:
+			steps = []TCPStep{{Op: Write, Data: big}, {Op: Close}}
+		case CloseMidWrite:
+			steps = []TCPStep{{Op: Write, Data: big[:1<<20], Chunks: []int{64 << 10}}, {Op: Close}}
+		case CloseMidReply:
+			steps = []TCPStep{{Op: Write, Data: big[:64<<10]}, {Op: Read}, {Op: Write, Data: big}, {Op: Close}}
+		}
+		return RunTCP(ctx, e, TCPScript{ID: "TCP-DISCONNECT", Case: c.String(), SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: steps}}})
+	})
+}
+
+// withBystander opens a connection and checks a round trip on it, runs
+// event, checks the bystander again and then a new connection. Every
+// failure is reported under id.
+func withBystander(ctx context.Context, e Env, id, kase string, event func(context.Context) error) error {
+	var vs Violations
+	dctx, cancel := e.within(ctx, DialTimeout)
+	by, err := clients.DialTCP(dctx, e.TCP)
+	cancel()
+	if err != nil {
+		vs.add(id, kase, "the bystander connection accepted", "connect failed: "+DescribeErr(err), "before the event")
+		return vs.Err()
+	}
+	defer by.Close()
+	bystander := func(when string, msg string) bool {
+		rctx, cancel := e.within(ctx, ReplyTimeout)
+		defer cancel()
+		got, err := by.RoundTrip(rctx, []byte(msg))
+		if want := Upper([]byte(msg)); err != nil || !bytes.Equal(got, want) {
+			obs := fmt.Sprintf("reply %q", got)
+			if err != nil {
+				obs += ", then " + DescribeErr(err)
+			}
+			vs.add(id, kase, fmt.Sprintf("the bystander's %q answered with %q", msg, want), obs, "bystander connection, "+when)
+			return false
+		}
+		return true
+	}
+	if !bystander("before the event", "bystander before") {
+		return vs.Err()
+	}
+	if err := event(ctx); err != nil {
+		vs = append(vs, AsViolations(err)...)
+		if AsViolations(err) == nil {
+			vs.add(id, kase, "the event to run", DescribeErr(err), "")
+		}
+	}
+	bystander("after the event", "bystander after")
+	if err := probeTCP(ctx, e); err != nil {
+		vs.add(id, kase, "a new connection served after the event", err.Error(), "new connection")
+	}
+	return vs.Err()
+}
+
+// TCPConcurrent checks TCP-CONCURRENT: idle clients connect and hold their
+// connections silent, and slow clients each send one byte at a time with
+// pauses, waiting for each reply; every slow client must be answered while
+// the idle ones wait. A server that serves one connection at a time never
+// answers the slow clients while the idle ones are open.
+func TCPConcurrent(ctx context.Context, e Env, idle, slow, bytesEach int, pause time.Duration) error {
+	script := TCPScript{ID: "TCP-CONCURRENT", Case: fmt.Sprintf("%d idle and %d slow clients", idle, slow)}
+	for range idle {
+		// An idle client: it waits in a Pause that outlasts the slow
+		// clients, then checks it is still served.
+		script.Conns = append(script.Conns, TCPConnScript{Steps: []TCPStep{
+			{Op: Pause, Pause: time.Duration(bytesEach+1) * pause},
+			{Op: Write, Data: []byte("idle")}, {Op: Read}, {Op: HalfClose},
+		}})
+	}
+	for i := range slow {
+		p := clients.Payload(i, bytesEach)
+		var steps []TCPStep
+		for j := range p {
+			steps = append(steps, TCPStep{Op: Write, Data: p[j : j+1]}, TCPStep{Op: Read}, TCPStep{Op: Pause, Pause: pause})
+		}
+		steps = append(steps, TCPStep{Op: HalfClose})
+		script.Conns = append(script.Conns, TCPConnScript{Steps: steps, NoDelay: true})
+	}
+	return RunTCP(ctx, e, script)
+}
+
+// TCPIsolation checks TCP-ISOLATION: n clients at once each write a unique
+// payload of size bytes in random chunks and must get back exactly its
+// uppercase, never another client's bytes.
+func TCPIsolation(ctx context.Context, e Env, n, size int, seed uint64) error {
+	script := TCPScript{ID: "TCP-ISOLATION", Case: fmt.Sprintf("%d clients x %d bytes, seed %d", n, size, seed)}
+	for i := range n {
+		script.Conns = append(script.Conns, TCPConnScript{Steps: []TCPStep{
+			{Op: Write, Data: clients.Payload(i, size), Chunks: RandomChunks(seed+uint64(i), 8, 2048)},
+			{Op: HalfClose},
+		}})
+	}
+	return RunTCP(ctx, e, script)
+}
+
+// TCPChurn checks TCP-CHURN: sequential short connections (write, half-close,
+// read to EOF), then overlapping ones with at most parallel open at once,
+// every resetEvery-th of them ending in a reset instead; every one must be
+// accepted and answered, and the server must still answer afterwards.
+func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, resetEvery int) error {
+	kase := fmt.Sprintf("%d sequential and %d overlapping connections", sequential, overlapping)
+	var vs Violations
+	one := func(ctx context.Context, i int) error {
+		msg := clients.Payload(i, 24)
+		c, err := clients.DialTCP(ctx, e.TCP)
+		if err != nil {
+			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every connection accepted", Observed: "connect failed: " + DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
+		}
+		defer c.Close()
+		if resetEvery > 0 && i%resetEvery == resetEvery-1 {
+			if err := c.Write(ctx, msg); err != nil {
+				return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every write accepted", Observed: "write failed: " + DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
+			}
+			return c.Reset()
+		}
+		res := c.Exchange(ctx, msg, nil, len(msg)+extraCap)
+		if want := Upper(msg); !bytes.Equal(res.Data, want) || res.End != clients.EndEOF {
+			obs := fmt.Sprintf("%d reply bytes, then %s", len(res.Data), res.End)
+			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: fmt.Sprintf("all %d reply bytes, then EOF", len(want)), Observed: obs, Where: fmt.Sprintf("connection %d, %s", i, DiffBytes(want, res.Data))}
+		}
+		return nil
+	}
+	bounded := func(f func(context.Context, int) error) func(context.Context, int) error {
+		return func(ctx context.Context, i int) error {
+			ctx, cancel := e.within(ctx, DialTimeout+ReplyTimeout)
+			defer cancel()
+			return f(ctx, i)
+		}
+	}
+	var seqFailures atomic.Int32
+	for i := range sequential {
+		if err := bounded(one)(ctx, i); err != nil {
+			vs = append(vs, AsViolations(err)...)
+			if seqFailures.Add(1) >= 3 {
+				return vs.Err()
+			}
+		}
+		if ctx.Err() != nil {
+			vs.add("TCP-CHURN", kase, "the sequential connections to finish in time", fmt.Sprintf("stopped after %d", i), "")
+			return vs.Err()
+		}
+	}
+	err := clients.Concurrently(ctx, overlapping, parallel, func(ctx context.Context, i int) error {
+		return bounded(one)(ctx, sequential+i)
+	})
+	if found := AsViolations(err); len(found) > 0 {
+		vs = append(vs, found[:min(len(found), 3)]...)
+	} else if err != nil {
+		vs.add("TCP-CHURN", kase, "every overlapping connection served", DescribeErr(err), "")
+	}
+	if err := probeTCP(ctx, e); err != nil {
+		vs.add("TCP-CHURN", kase, "a new connection served after the churn", err.Error(), "new connection")
+	}
+	return vs.Err()
+}
+
+// TCPEmptyWrite observes TCP-EMPTYWRITE (INFO): a zero-length write puts
+// nothing on the wire, so the server has nothing to answer; the next
+// message's reply must be exactly its own. It explains the seed client's
+// `if len(msg) == 0: continue`: a client that sent b'' and waited in
+// recv(1024) for an answer would wait forever.
+func TCPEmptyWrite(ctx context.Context, e Env) error {
+	return RunTCP(ctx, e, TCPScript{ID: "TCP-EMPTYWRITE", Case: "zero-length write, then \"x\"", Conns: []TCPConnScript{{Steps: []TCPStep{
+		{Op: Write, Data: []byte{}}, {Op: Write, Data: []byte("x")}, {Op: Read}, {Op: HalfClose},
+	}}}})
+}
