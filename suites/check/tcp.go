@@ -302,7 +302,7 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 // TCPEmptyWrite observes TCP-EMPTYWRITE (INFO): a zero-length write puts
 // nothing on the wire, so the server has nothing to answer; the next
 // message's reply must be exactly its own. It explains the seed client's
-// `if len(msg) == 0: continue`: a client that sent b'' and waited in
+// `if len(msg) == 0: continue`: a client that sent b” and waited in
 // recv(1024) for an answer would wait forever.
 func TCPEmptyWrite(ctx context.Context, e Env) error {
 	return RunTCP(ctx, e, TCPScript{ID: "TCP-EMPTYWRITE", Case: "zero-length write, then \"x\"", Conns: []TCPConnScript{{Steps: []TCPStep{
