@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -39,8 +40,9 @@ type UDPServer struct {
 
 	mu      sync.Mutex
 	conns   map[net.PacketConn]struct{}
-	active  sync.WaitGroup
+	active  sync.WaitGroup // one per Serve call
 	closing atomic.Bool
+	done    chan struct{} // closed when closing becomes true
 }
 
 func (s *UDPServer) maxDatagram() int {
@@ -92,7 +94,7 @@ func (s *UDPServer) ListenAndServe() error {
 // ErrServerClosed. It closes pc when it returns. Errors from reading that
 // belong to one datagram or one peer (ECONNREFUSED from an ICMP port
 // unreachable after a reply to a closed port, say) are logged and never end
-// Serve.
+// Serve; only pc being closed under it does.
 func (s *UDPServer) Serve(pc net.PacketConn) error {
 	if err := s.validate(); err != nil {
 		pc.Close()
@@ -107,17 +109,22 @@ func (s *UDPServer) Serve(pc net.PacketConn) error {
 	log := loggerOr(s.Logger)
 	log.Info("udp listening", "addr", pc.LocalAddr().String())
 
+	done := s.doneChan()
 	n := s.workers()
 	errs := make(chan error, n)
 	for range n {
-		go func() { errs <- s.worker(pc, log) }()
+		go func() { errs <- s.worker(pc, done, log) }()
 	}
 	var first error
 	for range n {
-		if err := <-errs; first == nil {
+		err := <-errs
+		if first == nil {
 			first = err
-			// One worker's fatal error ends them all.
-			pc.Close()
+			if err != ErrServerClosed {
+				// A fatal error ends every worker. At Shutdown each worker
+				// ends by itself, once its reply in hand is written.
+				pc.Close()
+			}
 		}
 	}
 	return first
@@ -125,16 +132,29 @@ func (s *UDPServer) Serve(pc net.PacketConn) error {
 
 // worker reads datagrams and answers each; it returns ErrServerClosed when
 // the server closes, or the error that made the socket unusable.
-func (s *UDPServer) worker(pc net.PacketConn, log *slog.Logger) error {
+func (s *UDPServer) worker(pc net.PacketConn, done <-chan struct{}, log *slog.Logger) error {
 	buf := make([]byte, s.maxDatagram())
-	var backoff time.Duration
+	// A *net.UDPConn reads and writes with netip.AddrPort, which does not
+	// allocate an address per datagram.
+	uc, _ := pc.(*net.UDPConn)
+	var (
+		n       int
+		from    net.Addr
+		fromAP  netip.AddrPort
+		err     error
+		backoff time.Duration
+	)
 	for {
-		n, from, err := pc.ReadFrom(buf)
+		if uc != nil {
+			n, fromAP, err = uc.ReadFromUDPAddrPort(buf)
+		} else {
+			n, from, err = pc.ReadFrom(buf)
+		}
 		if err != nil {
-			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
-				if s.closing.Load() {
-					return ErrServerClosed
-				}
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
 				return err
 			}
 			// Per-peer errors (ICMP unreachable reported as ECONNREFUSED,
@@ -142,19 +162,45 @@ func (s *UDPServer) worker(pc net.PacketConn, log *slog.Logger) error {
 			// persistent error cannot spin.
 			backoff = min(max(2*backoff, time.Millisecond), 100*time.Millisecond)
 			log.Warn("udp read", "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-done:
+				t.Stop()
+				return ErrServerClosed
+			}
 			continue
 		}
 		backoff = 0
 		UpperASCII(buf[:n])
-		if _, err := pc.WriteTo(buf[:n], from); err != nil {
-			if s.closing.Load() {
-				return ErrServerClosed
+		if uc != nil {
+			_, err = uc.WriteToUDPAddrPort(buf[:n], fromAP)
+		} else {
+			_, err = pc.WriteTo(buf[:n], from)
+		}
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				if s.closing.Load() {
+					return ErrServerClosed
+				}
+				return err
 			}
 			// The reply is lost, as a datagram may be; the server goes on.
+			if uc != nil {
+				from = net.UDPAddrFromAddrPort(fromAP)
+			}
 			log.Debug("udp reply", "peer", from.String(), "bytes", n, "err", err)
 		}
 	}
+}
+
+func (s *UDPServer) doneChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	return s.done
 }
 
 func (s *UDPServer) track(pc net.PacketConn) bool {
@@ -178,20 +224,35 @@ func (s *UDPServer) untrack(pc net.PacketConn) {
 	pc.Close()
 }
 
-func (s *UDPServer) closeAll() {
+// beginClose marks the server closed and reports its sockets.
+func (s *UDPServer) beginClose() []net.PacketConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.closing.Store(true)
-	for pc := range s.conns {
-		pc.Close()
+	if s.closing.CompareAndSwap(false, true) {
+		if s.done == nil {
+			s.done = make(chan struct{})
+		}
+		close(s.done)
 	}
+	pcs := make([]net.PacketConn, 0, len(s.conns))
+	for pc := range s.conns {
+		pcs = append(pcs, pc)
+	}
+	return pcs
 }
 
-// Shutdown stops the server: UDP has no connections to drain, so it closes
-// the sockets, letting a reply being written finish, and waits for the
-// workers until ctx ends.
+// Shutdown stops the server gracefully: it stops reading, lets every worker
+// finish writing the reply it is working on, then closes the sockets and
+// waits for the workers. Datagrams still queued in a socket are not
+// answered, as they would not be by a server that exits. If ctx ends first,
+// it closes the sockets at once and returns ctx.Err(). Either way, when it
+// returns, no goroutine of the server is left.
 func (s *UDPServer) Shutdown(ctx context.Context) error {
-	s.closeAll()
+	for _, pc := range s.beginClose() {
+		// Wake the workers blocked in reads; a reply being written is not
+		// interrupted, because only the read deadline moves.
+		pc.SetReadDeadline(time.Now())
+	}
 	finished := make(chan struct{})
 	go func() {
 		s.active.Wait()
@@ -201,13 +262,18 @@ func (s *UDPServer) Shutdown(ctx context.Context) error {
 	case <-finished:
 		return nil
 	case <-ctx.Done():
+		s.Close()
+		<-finished
 		return ctx.Err()
 	}
 }
 
-// Close stops the server at once and waits for its workers to end.
+// Close stops the server at once: it closes its sockets and waits for its
+// workers to end.
 func (s *UDPServer) Close() error {
-	s.closeAll()
+	for _, pc := range s.beginClose() {
+		pc.Close()
+	}
 	s.active.Wait()
 	return nil
 }
