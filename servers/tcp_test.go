@@ -101,7 +101,7 @@ func TestTCPEOFAfterHalfClose(t *testing.T) {
 				wrote <- err
 			}()
 			got, err := readToEnd(c, size)
-			if werr := <-wrote; werr != nil {
+			if werr := await(t, "the write", wrote); werr != nil {
 				t.Fatalf("write: %v", werr)
 			}
 			if err != io.EOF {
@@ -138,7 +138,7 @@ func TestTCPResetEndsOneConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	reset(t, busy)
-	<-wrote // ends with an error: the connection is gone
+	await(t, "the write to end", wrote) // with an error: the connection is gone
 
 	roundTrip(t, other, []byte("other again"))
 	roundTrip(t, dialTCP(t, addr), []byte("new"))
@@ -307,7 +307,7 @@ func TestTCPIdleTimeoutFreesSlots(t *testing.T) {
 			}
 			c := dialTCP(t, addr)
 			roundTrip(t, c, []byte("served once the slot frees"))
-			if err := <-wrote; kind == "nonreading" && !isReset(err) {
+			if err := await(t, "the write to end", wrote); kind == "nonreading" && !isReset(err) {
 				t.Fatalf("non-reading client's write ended with %v, want a reset or broken pipe", err)
 			}
 		})
@@ -369,7 +369,10 @@ func TestTCPShutdown(t *testing.T) {
 	ln.hold = func(c *recordingConn, p []byte) {
 		if bytes.HasPrefix(p, []byte("IN FLIGHT")) {
 			close(entered)
-			<-release
+			select {
+			case <-release:
+			case <-c.closed:
+			}
 		}
 	}
 	s := &TCPServer{}
@@ -380,7 +383,7 @@ func TestTCPShutdown(t *testing.T) {
 	if _, err := busy.Write([]byte("in flight")); err != nil {
 		t.Fatal(err)
 	}
-	<-entered // the server read the bytes and is writing their reply
+	await(t, "the reply to be written", entered) // the server read the bytes and is writing their reply
 
 	shut := make(chan error, 1)
 	go func() { shut <- s.Shutdown(context.Background()) }()
@@ -403,7 +406,7 @@ func TestTCPShutdown(t *testing.T) {
 		t.Fatalf("connection with a reply in flight got %q, %v; want %q, EOF", got, err, "IN FLIGHT")
 	}
 	busy.Close()
-	if err := <-shut; err != nil {
+	if err := await(t, "Shutdown", shut); err != nil {
 		t.Fatalf("Shutdown = %v", err)
 	}
 	if err := served.wait(t); err != ErrServerClosed {
@@ -451,8 +454,8 @@ func TestTCPShutdownMidStream(t *testing.T) {
 		t.Fatalf("the %d bytes received are not a prefix of the uppercase stream", len(got))
 	}
 	c.Close()
-	<-wrote
-	if err := <-shut; err != nil {
+	await(t, "the write to end", wrote)
+	if err := await(t, "Shutdown", shut); err != nil {
 		t.Fatalf("Shutdown = %v", err)
 	}
 	if err := served.wait(t); err != ErrServerClosed {
@@ -490,7 +493,7 @@ func TestTCPShutdownContextEnds(t *testing.T) {
 	if err := served.wait(t); err != ErrServerClosed {
 		t.Fatalf("Serve = %v, want ErrServerClosed", err)
 	}
-	if err := <-wrote; err == nil {
+	if err := await(t, "the write to end", wrote); err == nil {
 		t.Fatal("the client wrote 64 MiB to a closed server without an error")
 	}
 }
@@ -506,7 +509,7 @@ func TestTCPShutdownCanceledContext(t *testing.T) {
 	addr, served := startTCP(t, s, ln)
 	c := dialTCP(t, addr)
 	c.Write([]byte("x"))
-	<-entered
+	await(t, "the reply to be written", entered)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := s.Shutdown(ctx); err != context.Canceled {
@@ -537,7 +540,7 @@ func TestTCPClose(t *testing.T) {
 	roundTrip(t, idle, []byte("idle"))
 	stuck := dialTCP(t, addr)
 	stuck.Write([]byte("stuck"))
-	<-entered
+	await(t, "the reply to be written", entered)
 
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
