@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/upcheck/upcheck/servers"
 )
@@ -22,10 +23,9 @@ type Server struct {
 	TCP *servers.TCPServer
 	UDP *servers.UDPServer
 
-	tcpLn  net.Listener
-	udpPC  net.PacketConn
-	served chan error
-	closed bool
+	served    chan error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // NewServer starts a reference TCP and UDP server on 127.0.0.1 with
@@ -71,7 +71,7 @@ func (s *Server) Start() {
 		if err != nil {
 			panic(fmt.Sprintf("serverstest: listen tcp: %v", err))
 		}
-		s.tcpLn, s.TCPAddr = ln, ln.Addr().String()
+		s.TCPAddr = ln.Addr().String()
 		go func() { s.served <- s.TCP.Serve(ln) }()
 	}
 	if s.UDP != nil {
@@ -79,19 +79,24 @@ func (s *Server) Start() {
 		if err != nil {
 			panic(fmt.Sprintf("serverstest: listen udp: %v", err))
 		}
-		s.udpPC, s.UDPAddr = pc, pc.LocalAddr().String()
+		s.UDPAddr = pc.LocalAddr().String()
 		go func() { s.served <- s.UDP.Serve(pc) }()
 	}
 }
 
 // Close stops both servers at once and waits until every goroutine they
 // started has ended. It returns an error if a server stopped for any reason
-// other than being closed.
+// other than being closed. It may be called more than once, also
+// concurrently; every call waits and returns the same error.
 func (s *Server) Close() error {
-	if s.closed || s.served == nil {
+	if s.served == nil {
 		return nil
 	}
-	s.closed = true
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	n := 0
 	if s.TCP != nil {
 		s.TCP.Close()

@@ -1,0 +1,127 @@
+package serverstest
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const testTimeout = 10 * time.Second
+
+func tcpRoundTrip(t *testing.T, addr, msg, want string) {
+	t.Helper()
+	d := net.Dialer{KeepAlive: -1, Timeout: testTimeout}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(testTimeout))
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("TCP reply %q, %v; want %q", got, err, want)
+	}
+}
+
+// udpRoundTrip retries on loss: loopback may drop a datagram.
+func udpRoundTrip(t *testing.T, addr, msg, want string) {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 1<<16)
+	deadline := time.Now().Add(testTimeout)
+	for time.Now().Before(deadline) {
+		if _, err := c.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := c.Read(buf)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			continue
+		}
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("UDP reply %q, %v; want %q", buf[:n], err, want)
+		}
+		return
+	}
+	t.Fatal("no UDP reply")
+}
+
+func TestNewServer(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	if s.TCPAddr == "" || s.UDPAddr == "" {
+		t.Fatalf("addresses %q and %q, want both set", s.TCPAddr, s.UDPAddr)
+	}
+	tcpRoundTrip(t, s.TCPAddr, "client33333", "CLIENT33333")
+	udpRoundTrip(t, s.UDPAddr, "client1111", "CLIENT1111")
+}
+
+func TestOneProtocol(t *testing.T) {
+	tcp := NewTCPServer()
+	defer tcp.Close()
+	udp := NewUDPServer()
+	defer udp.Close()
+	if tcp.UDPAddr != "" || tcp.UDP != nil || udp.TCPAddr != "" || udp.TCP != nil {
+		t.Fatalf("single-protocol servers serve the other protocol too: %q, %q", tcp.UDPAddr, udp.TCPAddr)
+	}
+	tcpRoundTrip(t, tcp.TCPAddr, "tcp", "TCP")
+	udpRoundTrip(t, udp.UDPAddr, "udp", "UDP")
+}
+
+func TestUnstartedServerTakesSettings(t *testing.T) {
+	s := NewUnstartedServer()
+	s.UDP.MaxDatagram = 4
+	s.Start()
+	defer s.Close()
+	udpRoundTrip(t, s.UDPAddr, "abcdefgh", "ABCD")
+}
+
+// TestCloseFreesEverything checks that Close, called twice and
+// concurrently, returns nil each time, and that the ports are free after.
+func TestCloseFreesEverything(t *testing.T) {
+	s := NewServer()
+	tcpRoundTrip(t, s.TCPAddr, "x", "X")
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close = %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close again = %v", err)
+	}
+	ln, err := net.Listen("tcp", s.TCPAddr)
+	if err != nil {
+		t.Fatalf("TCP port still held after Close: %v", err)
+	}
+	ln.Close()
+	pc, err := net.ListenPacket("udp", s.UDPAddr)
+	if err != nil {
+		t.Fatalf("UDP port still held after Close: %v", err)
+	}
+	pc.Close()
+}
+
+func TestCloseUnstarted(t *testing.T) {
+	if err := NewUnstartedServer().Close(); err != nil {
+		t.Fatalf("Close of an unstarted server = %v", err)
+	}
+}
