@@ -1,0 +1,387 @@
+// Package report builds upcheck's conformance report, the one CONTRACT.md
+// fixes, from a ginkgo suite report: one entry per requirement of
+// check.Requirements, in that order, with a status (pass, fail, skip or
+// error), the number of specs that judged it, and the observed and expected
+// behaviour and the evidence of its first failure. The JSON is for scripts
+// and CI; the Markdown twin is the table a person reads.
+//
+// The suites attach each spec's findings to its ginkgo report with
+// AddReportEntry(EntryName, Outcome{...}) and label each spec with its
+// requirement ID; Build needs nothing else, so it works as well on the
+// aggregated report of a parallel run (ReportAfterSuite) as on a report
+// read back from ginkgo's --json-report.
+package report
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// Status is a requirement's verdict.
+type Status string
+
+// The statuses of CONTRACT.md.
+const (
+	// Pass: every spec of the requirement that ran passed.
+	Pass Status = "pass"
+	// Fail: a spec of the requirement observed a violation.
+	Fail Status = "fail"
+	// Skip: no spec of the requirement ran (filtered out, or the protocol
+	// is not served by the target).
+	Skip Status = "skip"
+	// Error: the harness could not judge; never a verdict on the server.
+	Error Status = "error"
+)
+
+// Requirement is one requirement's line of the report.
+type Requirement struct {
+	ID     string      `json:"id"`
+	Level  check.Level `json:"level"`
+	Status Status      `json:"status"`
+	// Specs is how many specs judged the requirement (ran to a verdict).
+	Specs int `json:"specs"`
+	// Observed and Expected describe the first failure; for an INFO
+	// requirement Observed is what was seen. Evidence says where: the
+	// check's location, the spec's name and the seed to replay it.
+	Observed string `json:"observed"`
+	Expected string `json:"expected"`
+	Evidence string `json:"evidence"`
+}
+
+// Report is the conformance report of one run.
+type Report struct {
+	// Target describes what was checked.
+	Target string `json:"target"`
+	// Seed is the run's random seed (ginkgo's --seed replays it).
+	Seed int64 `json:"seed"`
+	// Version is upcheck's module version, or "devel".
+	Version      string        `json:"version"`
+	Requirements []Requirement `json:"requirements"`
+	// HarnessError, when set, is why the harness could not judge at all
+	// (the target never came up, the settings are wrong): every
+	// requirement is then Error.
+	HarnessError string `json:"harness_error,omitempty"`
+	// Notes are other harness problems that did not stop the verdicts,
+	// such as a target that did not stop cleanly.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// HarnessPrefix starts every failure message of the suites that is about
+// the harness rather than the server; the report leaves it out of its
+// texts, since its status column already says "error".
+const HarnessPrefix = "upcheck: harness error: "
+
+// maxText caps the observed, expected and evidence texts: a failure
+// message can quote a whole reply.
+const maxText = 2000
+
+// Build makes the conformance report of the suite report r for the target
+// described by target. Each spec counts for every requirement ID among its
+// labels. A requirement's status is fail if any of its specs failed (a
+// violation observed, or the server died or hung while it was checked),
+// else error if the harness could not judge one, else skip if none ran,
+// else pass. An INFO requirement never fails: what its specs saw is its
+// observation. A failure of the suite's setup makes every requirement
+// error, with the setup's failure message.
+func Build(r types.Report, target string) Report {
+	rep := Report{Target: target, Seed: r.SuiteConfig.RandomSeed, Version: Version()}
+	byID := map[string][]types.SpecReport{}
+	harnessFirst := false
+	rn := run{seed: rep.Seed, labelFilter: r.SuiteConfig.LabelFilter}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) {
+			if sr.Failed() {
+				msg := strings.TrimPrefix(firstLine(sr.FailureMessage()), HarnessPrefix)
+				if sr.LeafNodeType.Is(types.NodeTypeBeforeSuite | types.NodeTypeSynchronizedBeforeSuite) {
+					// In a parallel run every process reports the setup's
+					// failure; the harness's own message says most.
+					if rep.HarnessError == "" || (!harnessFirst && strings.HasPrefix(sr.FailureMessage(), HarnessPrefix)) {
+						rep.HarnessError = msg
+						harnessFirst = strings.HasPrefix(sr.FailureMessage(), HarnessPrefix)
+					}
+				} else {
+					rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s", sr.LeafNodeType, msg))
+				}
+			}
+			continue
+		}
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		if sr.State == types.SpecStateAborted && rn.ended == "" {
+			rn.ended = strings.TrimPrefix(firstLine(sr.FailureMessage()), HarnessPrefix)
+			rep.Notes = append(rep.Notes, "the run ended early: "+rn.ended)
+		}
+		for _, l := range sr.Labels() {
+			if _, ok := check.Lookup(l); ok {
+				byID[l] = append(byID[l], sr)
+			}
+		}
+	}
+	for _, req := range check.Requirements {
+		specs := byID[req.ID]
+		// The first failure is the first in declaration order, so the
+		// report does not depend on the order the specs ran in.
+		slices.SortStableFunc(specs, func(a, b types.SpecReport) int {
+			return cmp.Or(cmp.Compare(a.FileName(), b.FileName()), cmp.Compare(a.LineNumber(), b.LineNumber()), cmp.Compare(a.FullText(), b.FullText()))
+		})
+		rn.harnessErr = rep.HarnessError
+		rep.Requirements = append(rep.Requirements, rn.judge(req, specs))
+	}
+	return rep
+}
+
+// run is what judging a requirement needs to know about the whole run.
+type run struct {
+	seed int64
+	// harnessErr is why nothing could be judged, if so.
+	harnessErr string
+	// ended is why the run ended early (a spec aborted the suite), if so:
+	// the specs it skipped were not judged.
+	ended string
+	// labelFilter is the run's --label-filter: specs it leaves out were
+	// not selected, rather than left unjudged.
+	labelFilter string
+}
+
+// unjudged reports whether a skipped spec was skipped because the run
+// ended early, rather than filtered out or skipped by the suite for a
+// reason it gave (a protocol the target does not serve).
+func (rn run) unjudged(sr types.SpecReport) bool {
+	if rn.ended == "" || sr.State != types.SpecStateSkipped || sr.FailureMessage() != "" {
+		return false
+	}
+	ok, err := sr.MatchesLabelFilter(rn.labelFilter)
+	return ok && err == nil
+}
+
+// judge gives one requirement its line of the report.
+func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement {
+	seed := rn.seed
+	out := Requirement{ID: req.ID, Level: req.Level, Status: Skip}
+	if rn.harnessErr != "" {
+		out.Status = Error
+		out.Observed = "not judged: " + rn.harnessErr
+		out.Expected = req.Rule
+		return out
+	}
+	var cutShort *types.SpecReport
+	var failed, errored, observed *types.SpecReport
+	var failedO, erroredO, observedO Outcome
+	skipped := ""
+	for i := range specs {
+		sr := &specs[i]
+		o, _ := outcomeOf(*sr)
+		switch {
+		case sr.State.Is(types.SpecStatePending | types.SpecStateSkipped | types.SpecStateInvalid):
+			if skipped == "" {
+				skipped = firstLine(sr.FailureMessage())
+			}
+			if cutShort == nil && rn.unjudged(*sr) {
+				cutShort = sr
+			}
+			continue
+		case sr.State == types.SpecStateInterrupted || o.Harness != "":
+			if errored == nil {
+				errored, erroredO = sr, o
+			}
+			continue
+		case sr.Failed() && req.Level == check.Info:
+			// An INFO requirement never fails: what went wrong is its
+			// observation.
+			out.Specs++
+			if observed == nil {
+				observed, observedO = sr, o
+				if len(o.Violations) == 0 && o.Server == "" && o.Observed == "" {
+					observedO.Observed = oneLine(sr.FailureMessage())
+				}
+			}
+			continue
+		case sr.Failed():
+			out.Specs++
+			if failed == nil {
+				failed, failedO = sr, o
+			}
+		default:
+			out.Specs++
+		}
+		if observed == nil && (len(o.Violations) > 0 || o.Observed != "" || o.Server != "") {
+			observed, observedO = sr, o
+		}
+	}
+	switch {
+	case failed != nil:
+		out.Status = Fail
+		out.Observed, out.Expected, out.Evidence = describe(req, *failed, failedO, seed)
+	case errored != nil:
+		out.Status = Error
+		msg := erroredO.Harness
+		if msg == "" {
+			msg = strings.TrimPrefix(firstLine(errored.FailureMessage()), HarnessPrefix)
+		}
+		if msg == "" {
+			msg = "interrupted"
+		}
+		out.Observed = "not judged: " + msg
+		out.Expected = req.Rule
+		out.Evidence = evidence("", *errored, seed)
+	case cutShort != nil:
+		// Some of its specs never ran: not fully judged.
+		out.Status = Error
+		out.Observed = "not judged: the run ended early: " + rn.ended
+		out.Expected = req.Rule
+		out.Evidence = evidence("", *cutShort, seed)
+	case out.Specs > 0:
+		out.Status = Pass
+	case skipped != "":
+		out.Observed = skipped
+	case len(specs) > 0:
+		out.Observed = "not selected"
+	default:
+		out.Observed = "no spec"
+	}
+	// An INFO requirement (or a passing one whose spec left an
+	// observation) reports what its first spec saw.
+	if out.Status == Pass && observed != nil {
+		if len(observedO.Violations) > 0 || observedO.Server != "" {
+			out.Observed, out.Expected, out.Evidence = describe(req, *observed, observedO, seed)
+		} else {
+			out.Observed = clip(observedO.Observed)
+			out.Evidence = evidence("", *observed, seed)
+		}
+	}
+	return out
+}
+
+// describe returns the observed, expected and evidence texts of a failed
+// spec: its first violation of the requirement if it recorded one, else
+// its failure message (the server exited, the spec timed out).
+func describe(req check.Requirement, sr types.SpecReport, o Outcome, seed int64) (observed, expected, evidence_ string) {
+	observed, expected, evidence_ = describeViolation(req, sr, o, seed)
+	if o.Server != "" {
+		observed = clip(strings.TrimSuffix(o.Server+"; "+observed, "; "))
+	}
+	return observed, expected, evidence_
+}
+
+// describeViolation describes the first violation of a failed spec, or its
+// failure message when it recorded none.
+func describeViolation(req check.Requirement, sr types.SpecReport, o Outcome, seed int64) (observed, expected, evidence_ string) {
+	var v *check.Violation
+	for _, x := range o.Violations {
+		if x != nil && x.ID == req.ID {
+			v = x
+			break
+		}
+	}
+	if v == nil && len(o.Violations) > 0 {
+		v = o.Violations[0]
+	}
+	if v != nil {
+		where := v.Where
+		if v.Case != "" {
+			where = strings.TrimSuffix(v.Case+"; "+where, "; ")
+		}
+		if v.ID != req.ID {
+			where = v.ID + ": " + where
+		}
+		return clip(v.Observed), clip(v.Expected), evidence(where, sr, seed)
+	}
+	if o.Server != "" {
+		return "", clip(req.Rule), evidence("", sr, seed)
+	}
+	msg := sr.FailureMessage()
+	if msg == "" {
+		msg = sr.State.String()
+	}
+	return clip(oneLine(msg)), clip(req.Rule), evidence(sr.FailureLocation().String(), sr, seed)
+}
+
+// evidence joins where a failure was seen, the spec's name and the seed.
+func evidence(where string, sr types.SpecReport, seed int64) string {
+	var parts []string
+	if where != "" {
+		parts = append(parts, where)
+	}
+	parts = append(parts, fmt.Sprintf("spec %q", sr.FullText()), fmt.Sprintf("seed %d", seed))
+	return clip(strings.Join(parts, "; "))
+}
+
+// Counts returns how many requirements have each status.
+func (r Report) Counts() map[Status]int {
+	n := map[Status]int{}
+	for _, q := range r.Requirements {
+		n[q.Status]++
+	}
+	return n
+}
+
+// JSON returns the report as indented JSON, ending in a newline.
+func (r Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Version returns upcheck's module version from the build information, or
+// "devel" for a build from a work tree.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	const path = "github.com/upcheck/upcheck"
+	v := ""
+	if bi.Main.Path == path {
+		v = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == path {
+			v = d.Version
+		}
+	}
+	if v == "" || v == "(devel)" {
+		return "devel"
+	}
+	return v
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// oneLine joins the lines of s with "; ".
+func oneLine(s string) string {
+	var lines []string
+	for l := range strings.SplitSeq(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
+}
+
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
