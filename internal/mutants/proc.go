@@ -6,7 +6,6 @@ import (
 	"net"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // proc is what a running mutant has of a process: the goroutines it started,
@@ -46,21 +45,8 @@ func (p *proc) Go(f func()) {
 	}()
 }
 
-// Done is closed when the mutant stops; loops that sleep or tick select on it.
+// Done is closed when the mutant stops; loops that wait or tick select on it.
 func (p *proc) Done() <-chan struct{} { return p.done }
-
-// Sleep waits for d, or less if the mutant stops; it reports whether the
-// full time passed.
-func (p *proc) Sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-p.done:
-		return false
-	}
-}
 
 // ended is called when a serve loop returns: unless the mutant is stopping,
 // the server died.
