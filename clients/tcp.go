@@ -150,32 +150,13 @@ func (c *TCPConn) ReadToEnd(ctx context.Context, limit int) Result {
 	return r
 }
 
-// readToEnd does ReadToEnd under a deadline the caller has set.
+// readToEnd does ReadToEnd under a deadline the caller has set: it is
+// readToEndFunc keeping what it is handed.
 func (c *TCPConn) readToEnd(limit int) Result {
-	limit = max(limit, 0)
-	r := Result{Data: make([]byte, 0, min(limit, 64<<10))}
-	buf := make([]byte, min(readBufSize, limit+1))
-	for {
-		n, err := c.Conn.Read(buf)
-		if n > 0 {
-			r.Total += int64(n)
-			if room := limit - len(r.Data); room > 0 {
-				r.Data = append(r.Data, buf[:min(n, room)]...)
-			}
-			if r.Total > int64(limit) {
-				r.End = EndLimit
-				r.Err = fmt.Errorf("clients: more than %d bytes", limit)
-				return r
-			}
-		}
-		if err != nil {
-			r.End = EndOf(err)
-			if r.End != EndEOF {
-				r.Err = err
-			}
-			return r
-		}
-	}
+	data := make([]byte, 0, min(max(limit, 0), 64<<10))
+	r := c.readToEndFunc(limit, func(p []byte) { data = append(data, p...) })
+	r.Data = data
+	return r
 }
 
 // Exchange writes p in chunks (sizes as WriteChunks, nil = one write) while
