@@ -20,9 +20,10 @@ import (
 
 // upperPy is the seed's pair of socketserver servers, taking the TCP and UDP
 // ports as arguments (0: not served). A TCP chunk "die" makes it exit with
-// status 4, as a server that crashes on some input would.
+// status 4, as a server that crashes on some input would; "unlisten" makes
+// it close its listener and hang on, as a wedged server would.
 const upperPy = `
-import os, socketserver, sys, threading
+import os, socketserver, sys, threading, time
 tcp_port, udp_port = int(sys.argv[1]), int(sys.argv[2])
 class T(socketserver.BaseRequestHandler):
     def handle(self):
@@ -36,6 +37,11 @@ class T(socketserver.BaseRequestHandler):
             if data == b"die":
                 print("dying on request", file=sys.stderr, flush=True)
                 os._exit(4)
+            if data == b"unlisten":
+                self.server.shutdown()
+                self.server.socket.close()
+                print("stopped listening", file=sys.stderr, flush=True)
+                time.sleep(3600)
             self.request.send(data.upper())
 class U(socketserver.BaseRequestHandler):
     def handle(self):
@@ -229,29 +235,39 @@ func TestCommandExitingAtOnce(t *testing.T) {
 // TestCommandNeverAnswering: a command that runs but never listens ends the
 // start after the scaled bound, and is killed.
 func TestCommandNeverAnswering(t *testing.T) {
-	cmd := "echo waiting; sleep 60 # {tcp}"
-	begin := time.Now()
-	tg, pids, err := startLogged(t, Settings{ServerCmd: cmd, TimeScale: 0.2})
-	took := time.Since(begin)
-	if tg != nil {
-		tg.Close()
-		t.Fatal("Start succeeded")
+	for _, tc := range []struct {
+		cmd   string
+		scale float64
+		want  string
+	}{
+		{"echo waiting; sleep 60 # {tcp}", 0.2,
+			`UPCHECK_SERVER_CMD: "echo waiting; sleep 60 # {tcp}" did not answer within 2s (tcp: connection refused)`},
+		{"echo waiting; sleep 60 # {udp}", 0.1,
+			`UPCHECK_SERVER_CMD: "echo waiting; sleep 60 # {udp}" did not answer within 1s (udp: no reply)`},
+	} {
+		bound := Settings{TimeScale: tc.scale}.Scale(startTimeout)
+		begin := time.Now()
+		tg, pids, err := startLogged(t, Settings{ServerCmd: tc.cmd, TimeScale: tc.scale})
+		took := time.Since(begin)
+		if tg != nil {
+			tg.Close()
+			t.Fatal("Start succeeded")
+		}
+		var herr *HarnessError
+		if !errors.As(err, &herr) || err.Error() != tc.want {
+			t.Fatalf("Start = %v\nwant %s", err, tc.want)
+		}
+		if herr.Output != "waiting" {
+			t.Errorf("Output = %q", herr.Output)
+		}
+		if took < bound || took > bound+3*time.Second {
+			t.Errorf("took %v, want the %v bound and the stop", took, bound)
+		}
+		if n := len(pids.started()); n != 1 {
+			t.Errorf("ran %d times, want once", n)
+		}
+		pids.checkGone(t)
 	}
-	want := `UPCHECK_SERVER_CMD: "echo waiting; sleep 60 # {tcp}" did not answer within 2s (tcp: connection refused)`
-	var herr *HarnessError
-	if !errors.As(err, &herr) || err.Error() != want {
-		t.Fatalf("Start = %v\nwant %s", err, want)
-	}
-	if herr.Output != "waiting" {
-		t.Errorf("Output = %q", herr.Output)
-	}
-	if took < 2*time.Second || took > 5*time.Second {
-		t.Errorf("took %v, want the 2 s bound and the stop", took)
-	}
-	if n := len(pids.started()); n != 1 {
-		t.Errorf("ran %d times, want once", n)
-	}
-	pids.checkGone(t)
 }
 
 // TestCommandRetriedOnTakenPort: a run that exits because its port was
@@ -335,6 +351,53 @@ func TestCommandDyingDuringACheck(t *testing.T) {
 		!strings.HasSuffix(out, "\nlistening") {
 		t.Errorf("Output() = %q", out)
 	}
+	tg.Close()
+	pids.checkGone(t)
+}
+
+// TestCommandThatStopsListening: a server that closes its listener but
+// goes on running is blamed, stopped and restarted.
+func TestCommandThatStopsListening(t *testing.T) {
+	py := upperScript(t)
+	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0", TimeScale: 0.2})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	a := tg.TCPAddr()
+	c, err := net.DialTimeout("tcp", a, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("unlisten")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ { // until connecting is refused
+		c, err := net.DialTimeout("tcp", a, 5*time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if i == 500 {
+			t.Fatal("the server still listens")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	err = tg.Healthy("TCP-CHURN")
+	var derr *DownError
+	if !errors.As(err, &derr) || !derr.Restarted ||
+		derr.Headline() != "server stopped listening on tcp (connection refused) while checking TCP-CHURN" ||
+		!strings.HasSuffix(derr.Output, "stopped listening") {
+		t.Fatalf("Healthy = %#v", err)
+	}
+	if n := len(pids.started()); n < 2 {
+		t.Errorf("started %d times, want a restart", n)
+	}
+	if groupAlive(pids.started()[0]) {
+		t.Errorf("the wedged run is still alive")
+	}
+	checkServes(t, tg)
 	tg.Close()
 	pids.checkGone(t)
 }

@@ -209,10 +209,16 @@ func (u *udpProber) try(ctx context.Context, wait time.Duration, res *ProbeResul
 
 func (u *udpProber) close() { u.pc.Close() }
 
-// errNoReply says a UDP target let every probe datagram go unanswered.
+// errNoReply says a UDP target let every probe datagram (n of them, when
+// the count does not depend on timing) go unanswered.
 type errNoReply struct{ n int }
 
-func (e errNoReply) Error() string { return fmt.Sprintf("no reply to %d datagrams", e.n) }
+func (e errNoReply) Error() string {
+	if e.n == 0 {
+		return "no reply"
+	}
+	return fmt.Sprintf("no reply to %d datagrams", e.n)
+}
 
 // probeUDP probes an already-running UDP target with up to udpProbeTries
 // datagrams, each waiting twice as long as the one before. It fails when no

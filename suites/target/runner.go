@@ -193,10 +193,13 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 		}
 		if !tcpUp {
 			c, err := dialTCP(ctx, tcp.Addr, min(s.Scale(probeDialTimeout), time.Until(deadline)))
-			if err == nil {
+			switch {
+			case err == nil:
 				exchangeTCP(c, min(s.Scale(probeReplyTimeout), time.Until(deadline)), tcp)
 				tcpUp = true
-			} else {
+			case ctx.Err() == nil || last == errNotYet:
+				// (A dial cut short by the deadline keeps the reason
+				// before it, so that the error does not depend on timing.)
 				last = protoErr{"tcp", err}
 			}
 		}
@@ -207,9 +210,12 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 					return upTimeout, protoErr{"udp", err}
 				}
 			}
-			if err := u.try(ctx, s.Scale(udpProbeFirstWait), udp); err == nil {
+			switch err := u.try(ctx, s.Scale(udpProbeFirstWait), udp); {
+			case err == nil:
 				udpUp = true
-			} else {
+			case isTimeout(err):
+				last = protoErr{"udp", errNoReply{}}
+			default:
 				last = protoErr{"udp", err}
 			}
 		}
@@ -242,27 +248,34 @@ func (e protoErr) Unwrap() error { return e.err }
 // tcpRefused probes the TCP server of a running command after a check and
 // returns the dial's error when nothing listens, nil otherwise. A check can
 // see the server die (an EOF, a reset) a moment before its listener closes
-// and before its exit is reported, so a server that answered the start's
-// probe with "A" must answer this one too; until it does, it is probed again
-// a few times, each pause ending early if the command exits.
+// and before its exit is reported, so a connect that fails otherwise than by
+// a timeout, or a server that answered the start's probe with "A" and now
+// does not, is probed again a few times, each pause ending early if the
+// command exits.
 func (t *Target) tcpRefused(p *proc) error {
 	s := t.settings
 	pause := pollFirst
 	for try := 1; ; try++ {
 		c, err := dialTCP(context.Background(), t.tcpAddr, s.Scale(healthDial))
-		if err != nil {
-			if isRefused(err) {
-				return err
-			}
-			return nil // busy or slow is for the checks to judge
-		}
-		if !t.tcpProbe.OK() {
+		switch {
+		case err == nil && !t.tcpProbe.OK():
 			c.Close() // wrong from the start: a connect is all there is to ask
 			return nil
+		case err == nil:
+			res := ProbeResult{}
+			exchangeTCP(c, s.Scale(healthDial), &res)
+			if string(res.Reply) == probeWant {
+				return nil
+			}
+			t.log.Debug("health probe: no \"A\"", "try", try, "reply", res.Reply, "end", res.End)
+		case isRefused(err):
+			return err
+		case isTimeout(err):
+			return nil // busy or slow is for the checks to judge
+		default:
+			t.log.Debug("health probe: connect failed", "try", try, "err", err)
 		}
-		res := ProbeResult{}
-		exchangeTCP(c, s.Scale(healthDial), &res)
-		if string(res.Reply) == probeWant || try == healthTries {
+		if try == healthTries {
 			return nil
 		}
 		tm := time.NewTimer(pause)
