@@ -384,3 +384,13 @@ func TestUDPFailureTextIsDeterministic(t *testing.T) {
 		})
 	}
 }
+
+func TestUDPInterruptedIsNoVerdict(t *testing.T) {
+	e := ignoreEmpty.start(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	err := check.UDPEmpty(ctx, e)
+	if !errors.Is(err, context.DeadlineExceeded) || check.AsViolations(err) != nil {
+		t.Errorf("UDPEmpty with an expiring context = %v, want the context's error and no violation", err)
+	}
+}

@@ -165,6 +165,10 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		r.stop()
 	}
 	e.logf("udp script %q: %d sockets exchanged in %v", s.Case, len(runs), time.Since(start).Round(time.Millisecond))
+	if err := ctx.Err(); err != nil {
+		// An unfinished exchange says nothing about the server.
+		return fmt.Errorf("check: UDP script interrupted: %w", err)
+	}
 
 	j := newUDPJudge(e, s, runs, wants)
 	if s.ID == "" && j.sourceSeen == "" && j.connectedMissing() {
