@@ -180,15 +180,20 @@ func (t *Target) Output() string {
 	return strings.Join(t.out.since(0, 0), "\n")
 }
 
-// Healthy is called after a check (id is its requirement ID). For a server
-// command it returns a *DownError when the command exited during the check
-// ("server exited (status 3) while checking TCP-EOF", then its last output
-// lines) or stopped listening, and restarts it, so the next check has a
-// server again: ask TCPAddr and UDPAddr afresh. For already-running servers
-// it re-probes TCP: the first time the server refuses, a *DownError; while it
-// stays down, a *HarnessError. For the in-process reference, and while the
-// server is well, it returns nil. Once a command could not be restarted,
-// every call returns that *HarnessError.
+// Healthy is called after a check (id is its requirement ID).
+//
+// For a server command it returns a *DownError when the command exited
+// during the check ("server exited (status 3) while checking TCP-EOF", then
+// its last output lines) or stopped listening, and restarts it (the old
+// ports first, then fresh ones), so that the next check has a server again:
+// ask TCPAddr and UDPAddr afresh. To catch a server that is dying but not
+// yet reaped, it probes TCP ("a" must come back as "A" if it did at the
+// start); a UDP-only command is judged by its exit alone. Once a command
+// could not be restarted, every call returns that *HarnessError.
+//
+// For already-running servers it connects to TCP: the first time the
+// server refuses, a *DownError; while it stays down, a *HarnessError; nil
+// again once it is back. For the in-process reference it returns nil.
 func (t *Target) Healthy(id string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
