@@ -166,7 +166,7 @@ const (
 //     not required; the round trips after it are, with patience.
 //
 // A part that fails ends the check: what follows could not be told apart.
-func UDPSurvive(ctx context.Context, e Env, flood int) error {
+func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 	var vs Violations
 	after := func(kase string, budget time.Duration, msgs ...string) bool {
 		for _, m := range msgs {
@@ -177,6 +177,12 @@ func UDPSurvive(ctx context.Context, e Env, flood int) error {
 		}
 		return true
 	}
+	defer func() {
+		// A round trip cut short by the caller's deadline is no verdict.
+		if ctxErr := ctxDone(ctx); ctxErr != nil {
+			err = fmt.Errorf("check: UDP-SURVIVE interrupted: %w", ctxErr)
+		}
+	}()
 	if err := probeUDP(ctx, e, "before the events", UDPTries*UDPTry); err != nil {
 		vs.add("UDP-SURVIVE", "before the events", "a new socket answered before any event", err.Error(), "new socket")
 		return vs.Err()
@@ -211,9 +217,9 @@ func UDPSurvive(ctx context.Context, e Env, flood int) error {
 
 	// A flood.
 	kase = fmt.Sprintf("a flood of %d datagrams", flood)
-	f, err := clients.ListenUDP(e.UDP)
-	if err != nil {
-		return fmt.Errorf("check: opening a UDP socket: %s", DescribeErr(err))
+	f, ferr := clients.ListenUDP(e.UDP)
+	if ferr != nil {
+		return fmt.Errorf("check: opening a UDP socket: %s", DescribeErr(ferr))
 	}
 	defer f.Close()
 	fctx, cancel := e.within(ctx, floodBudget)

@@ -394,3 +394,14 @@ func TestUDPInterruptedIsNoVerdict(t *testing.T) {
 		t.Errorf("UDPEmpty with an expiring context = %v, want the context's error and no violation", err)
 	}
 }
+
+func TestUDPSurviveInterruptedIsNoVerdict(t *testing.T) {
+	silent := udpFault{bufSize: 8192, handle: func([]byte, netip.AddrPort, func([]byte, netip.AddrPort)) {}}
+	e := silent.start(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	err := check.UDPSurvive(ctx, e, 10)
+	if !errors.Is(err, context.DeadlineExceeded) || check.AsViolations(err) != nil {
+		t.Errorf("UDPSurvive with an expiring context = %v, want the context's error and no violation", err)
+	}
+}

@@ -165,7 +165,7 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		r.stop()
 	}
 	e.logf("udp script %q: %d sockets exchanged in %v", s.Case, len(runs), time.Since(start).Round(time.Millisecond))
-	if err := ctx.Err(); err != nil {
+	if err := ctxDone(ctx); err != nil {
 		// An unfinished exchange says nothing about the server.
 		return fmt.Errorf("check: UDP script interrupted: %w", err)
 	}
@@ -186,6 +186,19 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		}
 	}
 	return vs.Err()
+}
+
+// ctxDone returns ctx's error, or context.DeadlineExceeded once ctx's
+// deadline has passed though its timer has not fired yet: a child context
+// with the same deadline can end first.
+func ctxDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // udpGroup is the requests of one socket that expect the same reply.
