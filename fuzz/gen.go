@@ -1,0 +1,131 @@
+package fuzz
+
+import (
+	"bytes"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// boundaryBytes are the byte values where an uppercase transform goes wrong:
+// the edges of a-z and A-Z, DEL, the Latin-1 letters a locale-aware toupper
+// maps, UTF-8 lead and continuation bytes, and 0x00/0xFF.
+var boundaryBytes = []byte{
+	0x00, 0x0a, 0x20, 0x40, 'A', 'Z', 0x5b, 0x60, 'a', 'b', 'y', 'z', 0x7b, 0x7f,
+	0x80, 0xaa, 0xb5, 0xbf, 0xc3, 0xdf, 0xe0, 0xe1, 0xf7, 0xfa, 0xfe, 0xff,
+}
+
+// ByteGen draws single bytes biased toward boundaryBytes.
+func ByteGen() *rapid.Generator[byte] {
+	return rapid.OneOf(rapid.SampledFrom(boundaryBytes), rapid.Byte(), rapid.ByteRange('a', 'z'))
+}
+
+// all256 is every byte value once, in order.
+var all256 = func() []byte {
+	b := make([]byte, 256)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
+}()
+
+// DataGen draws a payload of 0 to maxLen bytes: a short run of biased bytes,
+// a pattern repeated to a few KiB (cheap to draw, and it shrinks well), or a
+// slice of all 256 byte values.
+func DataGen(maxLen int) *rapid.Generator[[]byte] {
+	short := rapid.SliceOfN(ByteGen(), 0, min(64, maxLen))
+	repeated := rapid.Custom(func(t *rapid.T) []byte {
+		pat := rapid.SliceOfN(ByteGen(), 1, 16).Draw(t, "pattern")
+		n := rapid.IntRange(1, max(1, maxLen/len(pat))).Draw(t, "repeat")
+		return bytes.Repeat(pat, n)
+	})
+	every := rapid.Custom(func(t *rapid.T) []byte {
+		from := rapid.IntRange(0, 255).Draw(t, "from")
+		return bytes.Clone(all256[from:])
+	})
+	return rapid.OneOf(short, short, repeated, every)
+}
+
+// TCPConnGen draws one connection's script: up to maxSteps writes, pauses
+// and reads, then an ending: half-close (most often), reset, abrupt close,
+// or none (wait for every reply, then close).
+func TCPConnGen(maxSteps, maxWrite int) *rapid.Generator[check.TCPConnScript] {
+	return rapid.Custom(func(t *rapid.T) check.TCPConnScript {
+		var cs check.TCPConnScript
+		cs.NoDelay = rapid.Bool().Draw(t, "nodelay")
+		n := rapid.IntRange(1, maxSteps).Draw(t, "steps")
+		for range n {
+			switch rapid.IntRange(0, 3).Draw(t, "op") {
+			case 0, 1:
+				st := check.TCPStep{Op: check.Write, Data: DataGen(maxWrite).Draw(t, "data")}
+				if rapid.Bool().Draw(t, "chunked") {
+					st.Chunks = rapid.SliceOfN(rapid.IntRange(1, 512), 1, 4).Draw(t, "chunks")
+					st.Pause = time.Duration(rapid.IntRange(0, 2).Draw(t, "chunk_pause_ms")) * time.Millisecond
+				}
+				cs.Steps = append(cs.Steps, st)
+			case 2:
+				cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Pause, Pause: time.Duration(rapid.IntRange(0, 20).Draw(t, "pause_ms")) * time.Millisecond})
+			case 3:
+				cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Read})
+			}
+		}
+		switch rapid.IntRange(0, 5).Draw(t, "end") {
+		case 0, 1, 2:
+			cs.Steps = append(cs.Steps, check.TCPStep{Op: check.HalfClose})
+		case 3:
+			cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Reset})
+		case 4:
+			cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Close})
+		}
+		return cs
+	})
+}
+
+// TCPScriptGen draws 1 to maxConns concurrent connections.
+func TCPScriptGen(maxConns, maxSteps, maxWrite int) *rapid.Generator[check.TCPScript] {
+	return rapid.Custom(func(t *rapid.T) check.TCPScript {
+		conns := rapid.SliceOfN(TCPConnGen(maxSteps, maxWrite), 1, maxConns).Draw(t, "conns")
+		return check.TCPScript{Case: "fuzz", Conns: conns}
+	})
+}
+
+// UDPSocketGen draws one socket's datagrams: up to eight, each of 0 to
+// udpMax+1 bytes (the sizes around the declared maximum drawn often), sent
+// one by one or in a burst, from a connected or an unconnected socket.
+func UDPSocketGen(udpMax int) *rapid.Generator[check.UDPSocketScript] {
+	size := rapid.OneOf(
+		rapid.IntRange(0, 64),
+		rapid.IntRange(0, min(udpMax+1, check.MaxUDPPayload)),
+		rapid.SampledFrom([]int{0, 1, 1023, 1024, 1025, 1472, udpMax - 1, udpMax, min(udpMax+1, check.MaxUDPPayload)}),
+	)
+	return rapid.Custom(func(t *rapid.T) check.UDPSocketScript {
+		var s check.UDPSocketScript
+		s.Connected = rapid.Bool().Draw(t, "connected")
+		s.Burst = rapid.Bool().Draw(t, "burst")
+		n := rapid.IntRange(1, 8).Draw(t, "datagrams")
+		for range n {
+			sz := max(0, size.Draw(t, "size"))
+			var d []byte
+			if sz <= 64 {
+				d = rapid.SliceOfN(ByteGen(), sz, sz).Draw(t, "payload")
+			} else {
+				pat := rapid.SliceOfN(ByteGen(), 1, 16).Draw(t, "pattern")
+				d = bytes.Repeat(pat, sz/len(pat)+1)[:sz]
+			}
+			s.Datagrams = append(s.Datagrams, d)
+		}
+		return s
+	})
+}
+
+// UDPScriptGen draws one to four sockets.
+func UDPScriptGen(udpMax int) *rapid.Generator[check.UDPScript] {
+	if udpMax <= 0 {
+		udpMax = check.DefaultUDPMax
+	}
+	return rapid.Custom(func(t *rapid.T) check.UDPScript {
+		return check.UDPScript{Case: "fuzz", Sockets: rapid.SliceOfN(UDPSocketGen(udpMax), 1, 4).Draw(t, "sockets")}
+	})
+}

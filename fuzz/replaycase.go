@@ -1,0 +1,103 @@
+package fuzz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// Case is a self-contained, replayable counterexample: the script a
+// property ran and the failure it saw. Any target can replay it with
+// fuzz/cmd/replay.
+type Case struct {
+	// Property names the property that found it.
+	Property string `json:"property"`
+	// Failure is the violation text the property reported.
+	Failure string           `json:"failure,omitempty"`
+	TCP     *check.TCPScript `json:"tcp,omitempty"`
+	UDP     *check.UDPScript `json:"udp,omitempty"`
+}
+
+// Run replays c against e and returns the violations it observes now.
+func (c *Case) Run(ctx context.Context, e check.Env) error {
+	switch {
+	case c.TCP != nil:
+		return check.RunTCP(ctx, e, *c.TCP)
+	case c.UDP != nil:
+		return check.RunUDP(ctx, e, *c.UDP)
+	}
+	return errors.New("fuzz: case has neither a tcp nor a udp script")
+}
+
+// FailureDir is where properties write the cases they fail on, relative to
+// the package directory the test runs in; UPCHECK_FUZZ_FAILURES overrides it.
+const FailureDir = "testdata/failures"
+
+func failureDir() string {
+	if d := os.Getenv("UPCHECK_FUZZ_FAILURES"); d != "" {
+		return d
+	}
+	return FailureDir
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// Save writes c as indented JSON to the failure directory under a name
+// derived from name, replacing an earlier case of the same name: rapid runs
+// the minimal case last, so the file ends up holding it. It returns the path.
+func (c *Case) Save(name string) (string, error) {
+	dir := failureDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, unsafeName.ReplaceAllString(name, "_")+".json")
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// LoadCase reads a case written by Save.
+func LoadCase(path string) (*Case, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c Case
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%s: not a replay case: %v", path, err)
+	}
+	if c.TCP == nil && c.UDP == nil {
+		return nil, fmt.Errorf("%s: not a replay case: no tcp or udp script", path)
+	}
+	return &c, nil
+}
+
+// ReplayCommand is the one command that replays the case at path against
+// the same target settings as this run.
+func ReplayCommand(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	cmd := "go run ./fuzz/cmd/replay -script " + shellQuote(path)
+	for _, k := range []string{"UPCHECK_SERVER_CMD", "UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_UDP_MAX", "UPCHECK_TIME_SCALE"} {
+		if v := os.Getenv(k); v != "" {
+			cmd = k + "=" + shellQuote(v) + " " + cmd
+		}
+	}
+	return cmd
+}
+
+func shellQuote(s string) string {
+	if regexp.MustCompile(`^[A-Za-z0-9_./:=,+-]+$`).MatchString(s) {
+		return s
+	}
+	return "'" + regexp.MustCompile(`'`).ReplaceAllString(s, `'\''`) + "'"
+}

@@ -1,0 +1,56 @@
+package fuzz
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// Seed is one named seed input for the native fuzz targets.
+type Seed struct {
+	Name string
+	Data []byte
+}
+
+// Seeds are the inputs every byte-driven fuzz target starts from, also
+// checked in as files under testdata/fuzz (builds such as ClusterFuzzLite's
+// ignore f.Add): empty, one byte, all 256 values, UTF-8 and invalid UTF-8,
+// and the sizes around the seed's recv(1024), socketserver's 8192 and the
+// largest IPv4 UDP payload.
+var Seeds = []Seed{
+	{"empty", nil},
+	{"one-byte", []byte("a")},
+	{"seed-message", []byte("client33333")},
+	{"all-256", all256},
+	{"utf8", []byte("héllo straße ǆ ﬁ 😀 ıſ")},
+	{"invalid-utf8", []byte("\xff\xfe\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc abc")},
+	{"size-1023", sized(1023)},
+	{"size-1024", sized(1024)},
+	{"size-1025", sized(1025)},
+	{"size-8192", sized(8192)},
+	{"size-8193", sized(8193)},
+	{"size-65507", sized(65507)},
+}
+
+// sized is n bytes cycling through every byte value, so each size also
+// carries all 256 values.
+func sized(n int) []byte {
+	return bytes.Repeat(all256, n/256+1)[:n]
+}
+
+// TCPStreamScript is the one-connection script FuzzTCPStream runs: data
+// written in chunks of 1+chunk bytes, then a half-close.
+func TCPStreamScript(data []byte, chunk uint16) *check.TCPScript {
+	return &check.TCPScript{Case: fmt.Sprintf("stream in chunks of %d", int(chunk)+1), Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
+		{Op: check.Write, Data: data, Chunks: []int{int(chunk) + 1}}, {Op: check.HalfClose},
+	}}}}
+}
+
+// UDPDatagramScript is the one-datagram script FuzzUDPDatagram runs.
+func UDPDatagramScript(data []byte) *check.UDPScript {
+	if len(data) > check.MaxUDPPayload {
+		data = data[:check.MaxUDPPayload]
+	}
+	return &check.UDPScript{Case: "one datagram", Sockets: []check.UDPSocketScript{{Datagrams: [][]byte{data}}}}
+}
