@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,28 @@ type proc struct {
 	readDone chan struct{} // closed when the output is read to its end
 }
 
+// commandDir is where server commands run: the root of the Go module the
+// harness runs in (the directory holding go.mod, above the working
+// directory), so that a relative path in UPCHECK_SERVER_CMD means the same
+// under make conformance, go test ./suites (which runs in suites/) and go
+// tool ginkgo. Outside a module it is the working directory.
+func commandDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return wd
+		}
+		dir = parent
+	}
+}
+
 // startProc starts command under `sh -c` in a new process group. Output goes
 // to out through a pipe of its own rather than through exec's copying
 // goroutines, so that waiting for the process never waits for a grandchild
@@ -56,6 +79,7 @@ func startProc(command string, out *lineRing, log *slog.Logger) (*proc, error) {
 		return nil, err
 	}
 	cmd := exec.Command("sh", "-c", command)
+	cmd.Dir = commandDir()
 	cmd.Stdout, cmd.Stderr = wr, wr // Stdin nil: /dev/null
 	cmd.SysProcAttr = sysProcAttr()
 	first := out.seq()

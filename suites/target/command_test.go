@@ -449,3 +449,18 @@ func TestCloseKillsWhatIgnoresSIGTERM(t *testing.T) {
 	}
 	pids.checkGone(t)
 }
+
+// TestCommandRunsInModuleRoot: a relative path in the command means the same
+// whether the harness runs from the module root (make conformance) or from
+// suites/ (go test ./suites): commands run in the directory of go.mod.
+func TestCommandRunsInModuleRoot(t *testing.T) {
+	py := upperScript(t)
+	cmd := "test -f go.mod -a -d suites/target || exit 9; " + py + " {tcp} {udp}"
+	tg, pids, err := startLogged(t, Settings{ServerCmd: cmd})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	checkServes(t, tg)
+	tg.Close()
+	pids.checkGone(t)
+}
