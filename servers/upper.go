@@ -24,10 +24,21 @@ func upperWord(w uint64) uint64 {
 
 // UpperASCII maps every byte of b in 'a'..'z' to 'A'..'Z' in place and leaves
 // every other byte value (0x00-0xFF) unchanged: the semantics of Python's
-// bytes.upper(), which the seed server applies to each recv. It works eight
-// bytes at a time, unrolled to 32, and never allocates. Unlike bytes.ToUpper
-// it neither maps Unicode nor rewrites invalid UTF-8.
+// bytes.upper(), which the seed server applies to each recv. It never
+// allocates. Unlike bytes.ToUpper it neither maps Unicode nor rewrites
+// invalid UTF-8.
+//
+// It is the reference servers' only work per byte, so it is fast: 16 bytes
+// at a time with SSE2 on amd64, then eight at a time (SWAR) for the rest and
+// on other architectures.
 func UpperASCII(b []byte) {
+	n := upperVector(b)
+	upperSWAR(b[n:])
+}
+
+// upperSWAR is UpperASCII in portable Go: eight bytes at a time, unrolled to
+// 32, then a byte loop for the last few.
+func upperSWAR(b []byte) {
 	for len(b) >= 32 {
 		w0 := binary.LittleEndian.Uint64(b[0:8])
 		w1 := binary.LittleEndian.Uint64(b[8:16])

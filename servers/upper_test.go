@@ -17,18 +17,55 @@ func naiveUpper(b []byte) []byte {
 	return out
 }
 
+// upperImpls are the implementations checked against naiveUpper: the
+// exported one (vector code where there is some) and the portable SWAR code
+// it falls back to, which must stay right on every architecture.
+var upperImpls = []struct {
+	name string
+	f    func([]byte)
+}{
+	{"UpperASCII", UpperASCII},
+	{"upperSWAR", upperSWAR},
+}
+
 func TestUpperASCIIEveryByteValue(t *testing.T) {
-	for v := 0; v < 256; v++ {
-		// Place the byte at every offset of a 40-byte buffer so that the
-		// unrolled, word and tail paths all see it, next to every neighbour.
-		for off := 0; off < 40; off++ {
-			for _, fill := range []byte{0x00, 'a', 'z', 0x7f, 0x80, 0xff} {
-				in := bytes.Repeat([]byte{fill}, 40)
-				in[off] = byte(v)
-				got := bytes.Clone(in)
-				UpperASCII(got)
-				if want := naiveUpper(in); !bytes.Equal(got, want) {
-					t.Fatalf("byte 0x%02x at offset %d among 0x%02x: got % x, want % x", v, off, fill, got, want)
+	for _, impl := range upperImpls {
+		for v := 0; v < 256; v++ {
+			// Place the byte at every offset of a 72-byte buffer so that
+			// the 32-byte, 16-byte, word and tail paths all see it, next
+			// to every neighbour.
+			for off := 0; off < 72; off++ {
+				for _, fill := range []byte{0x00, 'a', 'z', 0x7f, 0x80, 0xff, 0x1f, 0x9a} {
+					in := bytes.Repeat([]byte{fill}, 72)
+					in[off] = byte(v)
+					got := bytes.Clone(in)
+					impl.f(got)
+					if want := naiveUpper(in); !bytes.Equal(got, want) {
+						t.Fatalf("%s: byte 0x%02x at offset %d among 0x%02x: got % x, want % x", impl.name, v, off, fill, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestUpperASCIIEveryLength checks every length up to 200, so each way the
+// vector, word and byte paths can split a buffer is seen, and that no byte
+// outside the slice is touched.
+func TestUpperASCIIEveryLength(t *testing.T) {
+	src := make([]byte, 256)
+	for i := range src {
+		src[i] = byte(i*7 + 0x41)
+	}
+	for _, impl := range upperImpls {
+		for start := range 17 {
+			for n := 0; start+n <= 200; n++ {
+				buf := bytes.Clone(src)
+				impl.f(buf[start : start+n])
+				want := bytes.Clone(src)
+				copy(want[start:], naiveUpper(src[start:start+n]))
+				if !bytes.Equal(buf, want) {
+					t.Fatalf("%s on bytes [%d:%d]: got % x, want % x", impl.name, start, start+n, buf, want)
 				}
 			}
 		}
@@ -85,10 +122,13 @@ func FuzzUpperASCII(f *testing.F) {
 	f.Add([]byte("client33333"))
 	f.Add([]byte("\x60\x61\x7a\x7b\xe1\xfa\xff"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		got := bytes.Clone(in)
-		UpperASCII(got)
-		if want := naiveUpper(in); !bytes.Equal(got, want) {
-			t.Fatalf("UpperASCII(% x) = % x, want % x", in, got, want)
+		want := naiveUpper(in)
+		for _, impl := range upperImpls {
+			got := bytes.Clone(in)
+			impl.f(got)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s(% x) = % x, want % x", impl.name, in, got, want)
+			}
 		}
 	})
 }
@@ -97,16 +137,24 @@ func benchmarkInput() []byte {
 	return bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz012345"), 1<<20/32)
 }
 
-// BenchmarkUpper compares UpperASCII with the naive byte loop and with a
-// plain copy, on 1 MiB of lowercase, in one run: read the ratios with benchstat.
+// BenchmarkUpper compares UpperASCII with its portable SWAR code, the naive
+// byte loop and a plain copy, on 1 MiB of lowercase, in one run: read the
+// ratios with benchstat.
 func BenchmarkUpper(b *testing.B) {
 	in := benchmarkInput()
 	buf := make([]byte, len(in))
-	b.Run("impl=swar", func(b *testing.B) {
+	b.Run("impl=UpperASCII", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		for b.Loop() {
 			copy(buf, in)
 			UpperASCII(buf)
+		}
+	})
+	b.Run("impl=swar", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			copy(buf, in)
+			upperSWAR(buf)
 		}
 	})
 	b.Run("impl=byteloop", func(b *testing.B) {
