@@ -31,13 +31,14 @@ type TCPServer struct {
 	MaxConns int
 	// IdleTimeout ends a connection that makes no progress for that long;
 	// 0 means never, as in the seed. When no byte arrives for IdleTimeout
-	// the server closes in order (FIN, the client reads EOF). When a reply
-	// cannot be written for IdleTimeout, because the client does not read
-	// it, the server closes at once (the client sees a reset, as it does
-	// from a server that gives up on it). So neither a client that sends
-	// nothing (slowloris) nor one that never reads can hold a MaxConns
-	// slot for longer than IdleTimeout; a client that trickles a byte now
-	// and then is served, as it should be, and costs one goroutine.
+	// the server closes in order (FIN: the client reads EOF). When one
+	// reply chunk cannot be written within IdleTimeout, because the client
+	// does not read, the server gives up and closes; with the client's
+	// unread bytes still queued, the kernel turns that close into a reset.
+	// So neither a client that sends nothing (slowloris) nor one that
+	// never reads holds a MaxConns slot for longer than IdleTimeout; a
+	// client that trickles a byte now and then is served, as it should be,
+	// and costs one goroutine.
 	IdleTimeout time.Duration
 	// KeepAlive is the TCP keep-alive period of accepted connections; 0
 	// turns keep-alive off, as Python's sockets have it by default. Go's
