@@ -1,6 +1,6 @@
 package servers
 
-import "encoding/binary"
+import "unsafe"
 
 // SWAR constants for the ASCII lowercase test on eight bytes at once.
 const (
@@ -12,15 +12,23 @@ const (
 	caseXr = 0x20 // 'a' ^ 'A'
 )
 
-// upperWord uppercases the ASCII letters among the eight bytes of w. Each
-// byte's low seven bits are offset so that its high bit tells whether it lies
-// in 'a'..'z'; bytes with the high bit already set (0x80-0xFF) are excluded,
-// so no byte carries into its neighbour and non-ASCII bytes stay unchanged.
-func upperWord(w uint64) uint64 {
-	h := w & lows7
-	lower := (h + fromA) &^ (h + pastZ) &^ w & highs
+// upperWord uppercases the ASCII letters among the eight bytes of w, given
+// the constants lows7, fromA, pastZ and highs (see swarConsts). Each byte's
+// low seven bits h are offset twice: h+fromA has its high bit set when
+// h >= 'a', h+pastZ when h > 'z'; neither sum carries into the next byte.
+// A byte is a lowercase letter when the first is set and neither the second
+// nor the byte's own high bit (0x80-0xFF are not ASCII) is. The eight
+// bytes are independent, so the byte order of the load does not matter.
+func upperWord(w, lo7, fa, pz, hi uint64) uint64 {
+	h := w & lo7
+	lower := (h + fa) &^ ((h + pz) | w) & hi
 	return w ^ lower>>2 // 0x80>>2 == 0x20 == caseXr
 }
+
+// swarConsts are upperWord's constants, held in a variable so that the
+// compiler keeps them in registers through the unrolled loop instead of
+// rebuilding a 64-bit immediate for every word.
+var swarConsts = [4]uint64{lows7, fromA, pastZ, highs}
 
 // UpperASCII maps every byte of b in 'a'..'z' to 'A'..'Z' in place and leaves
 // every other byte value (0x00-0xFF) unchanged: the semantics of Python's
@@ -36,24 +44,38 @@ func UpperASCII(b []byte) {
 	upperSWAR(b[n:])
 }
 
-// upperSWAR is UpperASCII in portable Go: eight bytes at a time, unrolled to
-// 32, then a byte loop for the last few.
+// upperSWAR is UpperASCII in portable Go: the bytes up to an 8-byte
+// boundary one at a time, then 64 bytes per iteration as eight aligned
+// words, then single words, then the last few bytes. The words are loaded
+// through unsafe, each from the address of an element of b, so that there
+// is one bounds check per 64 bytes and no load is unaligned on any
+// architecture.
 func upperSWAR(b []byte) {
-	for len(b) >= 32 {
-		w0 := binary.LittleEndian.Uint64(b[0:8])
-		w1 := binary.LittleEndian.Uint64(b[8:16])
-		w2 := binary.LittleEndian.Uint64(b[16:24])
-		w3 := binary.LittleEndian.Uint64(b[24:32])
-		binary.LittleEndian.PutUint64(b[0:8], upperWord(w0))
-		binary.LittleEndian.PutUint64(b[8:16], upperWord(w1))
-		binary.LittleEndian.PutUint64(b[16:24], upperWord(w2))
-		binary.LittleEndian.PutUint64(b[24:32], upperWord(w3))
-		b = b[32:]
+	head := min(int(-uintptr(unsafe.Pointer(unsafe.SliceData(b)))&7), len(b))
+	upperBytes(b[:head])
+	b = b[head:]
+	lo7, fa, pz, hi := swarConsts[0], swarConsts[1], swarConsts[2], swarConsts[3]
+	i := 0
+	for ; len(b)-i >= 64; i += 64 {
+		w := (*[8]uint64)(unsafe.Pointer(&b[i]))
+		w[0] = upperWord(w[0], lo7, fa, pz, hi)
+		w[1] = upperWord(w[1], lo7, fa, pz, hi)
+		w[2] = upperWord(w[2], lo7, fa, pz, hi)
+		w[3] = upperWord(w[3], lo7, fa, pz, hi)
+		w[4] = upperWord(w[4], lo7, fa, pz, hi)
+		w[5] = upperWord(w[5], lo7, fa, pz, hi)
+		w[6] = upperWord(w[6], lo7, fa, pz, hi)
+		w[7] = upperWord(w[7], lo7, fa, pz, hi)
 	}
-	for len(b) >= 8 {
-		binary.LittleEndian.PutUint64(b, upperWord(binary.LittleEndian.Uint64(b)))
-		b = b[8:]
+	for ; len(b)-i >= 8; i += 8 {
+		w := (*uint64)(unsafe.Pointer(&b[i]))
+		*w = upperWord(*w, lo7, fa, pz, hi)
 	}
+	upperBytes(b[i:])
+}
+
+// upperBytes is the byte loop, for the few bytes around the words.
+func upperBytes(b []byte) {
 	for i, c := range b {
 		if 'a' <= c && c <= 'z' {
 			b[i] = c ^ caseXr
