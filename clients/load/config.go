@@ -83,6 +83,10 @@ type Config struct {
 	// Dialers bounds the connects in progress at once (and the checks of
 	// idle-hold); 0 means DefaultDialers.
 	Dialers int
+	// Echo says the server answers with the bytes it was sent, unchanged:
+	// a baseline for benchmarks, not an uppercase server. Replies are
+	// verified against the bytes sent instead of their uppercase.
+	Echo bool
 	// Progress, when not nil, is called every ProgressEvery (0 means
 	// DefaultProgress) from a goroutine of its own while the run goes on.
 	Progress      func(Snapshot)

@@ -9,7 +9,9 @@
 // rest any value 0x00-0xFF) and every reply byte is compared with Upper, an
 // oracle written apart from the reference servers' transform. A reply byte
 // that differs is a Mismatch: a conformance failure whatever the load.
-// Other failures are counted by Kind (reset, timeout, refused, closed,
+// (With Echo, for benchmarking a baseline that does no transform, replies
+// are compared with the bytes sent instead.) Other failures are counted by
+// Kind (reset, timeout, refused, closed,
 // other), and the connection is replaced after a pause.
 //
 // Every socket operation has a deadline (Timeout, refreshed lazily so that

@@ -314,3 +314,24 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEchoVerifiesAgainstTheBytesSent(t *testing.T) {
+	echoTCP := faultyTCP(t, func() func([]byte) ([]byte, bool) {
+		return func(p []byte) ([]byte, bool) { return slices.Clone(p), false }
+	})
+	echoUDP := faultyUDP(t, func(p []byte) [][]byte { return [][]byte{p} })
+	for _, mode := range []load.Mode{load.Bulk, load.ReqResp, load.Churn, load.IdleHold, load.UDP} {
+		addr := echoTCP
+		if mode == load.UDP {
+			addr = echoUDP
+		}
+		res := run(t, testContext(t), load.Config{Mode: mode, Addr: addr, Conns: 2, Count: 20, Echo: true, Interval: time.Millisecond})
+		if res.Errors.Total() != 0 || res.Messages == 0 {
+			t.Fatalf("%s: echo server with Echo: errors %v, %d messages; want no error", mode, res.Errors, res.Messages)
+		}
+		res = run(t, testContext(t), load.Config{Mode: mode, Addr: addr, Conns: 1, Count: 2, UDPWait: 100 * time.Millisecond, Interval: time.Millisecond})
+		if res.Errors[load.Mismatch] == 0 {
+			t.Fatalf("%s: echo server without Echo: errors %v, want a mismatch", mode, res.Errors)
+		}
+	}
+}

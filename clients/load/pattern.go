@@ -27,8 +27,9 @@ type pattern struct {
 const minPeriod = 64 << 10
 
 // newPattern returns a pattern whose period is at least minPeriod and at
-// least size, so that a message of size bytes is one slice of it.
-func newPattern(size int) *pattern {
+// least size, so that a message of size bytes is one slice of it. With echo
+// the replies owed are the bytes sent, unchanged.
+func newPattern(size int, echo bool) *pattern {
 	period := max(minPeriod, size)
 	p := &pattern{period: period, send: make([]byte, 2*period), want: make([]byte, 2*period)}
 	x := uint64(0x9e3779b97f4a7c15) // xorshift64* state: the same bytes on every run
@@ -42,7 +43,10 @@ func newPattern(size int) *pattern {
 			c = 'a' + byte((r>>32)%26)
 		}
 		p.send[i], p.send[period+i] = c, c
-		u := Upper(c)
+		u := c
+		if !echo {
+			u = Upper(c)
+		}
 		p.want[i], p.want[period+i] = u, u
 	}
 	return p

@@ -27,7 +27,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	cfg = cfg.withDefaults()
-	e := &engine{cfg: cfg, ctx: ctx, pat: newPattern(cfg.Size), started: make(chan struct{})}
+	e := &engine{cfg: cfg, ctx: ctx, pat: newPattern(cfg.Size, cfg.Echo), started: make(chan struct{})}
 	if cfg.Rate > 0 {
 		e.every = time.Duration(float64(time.Second) / cfg.Rate)
 	}

@@ -33,6 +33,15 @@ func (m *udpMsg) header(dst []byte, seq uint64, base byte) {
 	}
 }
 
+// replyBase is the first digit of a reply's header: 'A', or 'a' from an
+// echo server.
+func (m *udpMsg) replyBase() byte {
+	if m.e.cfg.Echo {
+		return 'a'
+	}
+	return 'A'
+}
+
 // body returns the bytes after datagram seq's header, and their reply.
 func (m *udpMsg) body(seq uint64) (send, want []byte) {
 	return m.e.pat.at(m.i, int64(seq)*int64(m.size), m.size-m.hdr)
@@ -53,11 +62,12 @@ func (m *udpMsg) seqOf(p []byte) (uint64, bool) {
 		return 0, false
 	}
 	var s uint64
+	base := m.replyBase()
 	for _, c := range p[:m.hdr] {
-		if c < 'A' || c > 'P' {
+		if c < base || c > base+15 {
 			return 0, false
 		}
-		s = s<<4 | uint64(c-'A')
+		s = s<<4 | uint64(c-base)
 	}
 	return s, true
 }
@@ -68,7 +78,7 @@ func (m *udpMsg) matches(p []byte, seq uint64) bool {
 		return false
 	}
 	var hdr [seqDigits]byte
-	m.header(hdr[:], seq, 'A')
+	m.header(hdr[:], seq, m.replyBase())
 	_, want := m.body(seq)
 	return bytes.Equal(p[:m.hdr], hdr[:m.hdr]) && bytes.Equal(p[m.hdr:], want)
 }
@@ -77,7 +87,7 @@ func (m *udpMsg) matches(p []byte, seq uint64) bool {
 // mismatch.
 func (m *udpMsg) expect(seq uint64) []byte {
 	p := make([]byte, m.size)
-	m.header(p, seq, 'A')
+	m.header(p, seq, m.replyBase())
 	_, want := m.body(seq)
 	copy(p[m.hdr:], want)
 	return p
