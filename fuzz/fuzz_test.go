@@ -81,7 +81,7 @@ func TestProperties(t *testing.T) {
 	for _, p := range Properties {
 		t.Run(p.Name, func(t *testing.T) {
 			t.Logf("checks %s", strings.Join(p.IDs, ", "))
-			rapid.Check(t, p.Fn)
+			rapid.Check(t, func(rt *rapid.T) { p.For(env(rt), targetHooks)(rt) })
 		})
 	}
 }
