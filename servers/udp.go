@@ -20,9 +20,14 @@ import (
 // DefaultMaxDatagram bytes of each datagram.
 //
 // Where the seed starts a thread per datagram, UDPServer runs a fixed pool of
-// Workers goroutines that each read from the socket, transform and reply. A
-// reply that blocks one worker never stops the others from reading, memory
-// stays bounded under a flood, and there is no goroutine per datagram.
+// Workers goroutines that take turns reading from the socket, and each
+// transforms and answers what it read. After a read, the worker whose turn
+// it is hands the turn on before replying when another datagram is already
+// queued or the reply may block (see handOnCheck), so under load the
+// workers read and reply at once, and a reply that blocks never stops
+// reading; otherwise it replies and reads again itself, so a lone client's
+// round trip costs no hand-off between goroutines. Memory stays bounded
+// under a flood, and there is no goroutine per datagram.
 type UDPServer struct {
 	// Addr is the address ListenAndServe listens on; "" means DefaultAddr.
 	Addr string
@@ -110,16 +115,21 @@ func (s *UDPServer) Serve(pc net.PacketConn) error {
 	log.Info("udp listening", "addr", pc.LocalAddr().String())
 
 	done := s.doneChan()
+	// turn holds the right to read, which one worker at a time has; stop
+	// wakes the others when one ends.
+	turn, stop := make(chan struct{}, 1), make(chan struct{})
+	turn <- struct{}{}
 	n := s.workers()
 	errs := make(chan error, n)
 	for range n {
-		go func() { errs <- s.worker(pc, done, log) }()
+		go func() { errs <- s.worker(pc, turn, done, stop, log) }()
 	}
 	var first error
 	for range n {
 		err := <-errs
 		if first == nil {
 			first = err
+			close(stop)
 			if err != ErrServerClosed {
 				// A fatal error ends every worker. At Shutdown each worker
 				// ends by itself, once its reply in hand is written.
@@ -130,21 +140,34 @@ func (s *UDPServer) Serve(pc net.PacketConn) error {
 	return first
 }
 
-// worker reads datagrams and answers each; it returns ErrServerClosed when
-// the server closes, or the error that made the socket unusable.
-func (s *UDPServer) worker(pc net.PacketConn, done <-chan struct{}, log *slog.Logger) error {
+// worker reads datagrams when it has the turn and answers each; it returns
+// ErrServerClosed when the server closes or another worker ended (stop),
+// or the error that made the socket unusable.
+func (s *UDPServer) worker(pc net.PacketConn, turn chan struct{}, done, stop <-chan struct{}, log *slog.Logger) error {
 	buf := make([]byte, s.maxDatagram())
 	// A *net.UDPConn reads and writes with netip.AddrPort, which does not
 	// allocate an address per datagram.
 	uc, _ := pc.(*net.UDPConn)
+	handOn := handOnCheck(pc)
 	var (
 		n       int
 		from    net.Addr
 		fromAP  netip.AddrPort
 		err     error
 		backoff time.Duration
+		myTurn  bool
 	)
 	for {
+		if !myTurn {
+			select {
+			case <-turn:
+				myTurn = true
+			case <-done:
+				return ErrServerClosed
+			case <-stop:
+				return ErrServerClosed
+			}
+		}
 		if uc != nil {
 			n, fromAP, err = uc.ReadFromUDPAddrPort(buf)
 		} else {
@@ -168,10 +191,17 @@ func (s *UDPServer) worker(pc net.PacketConn, done <-chan struct{}, log *slog.Lo
 			case <-done:
 				t.Stop()
 				return ErrServerClosed
+			case <-stop:
+				t.Stop()
+				return ErrServerClosed
 			}
 			continue
 		}
 		backoff = 0
+		if handOn(n) {
+			turn <- struct{}{} // never blocks: the one turn was ours
+			myTurn = false
+		}
 		UpperASCII(buf[:n])
 		if uc != nil {
 			_, err = uc.WriteToUDPAddrPort(buf[:n], fromAP)
