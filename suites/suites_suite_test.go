@@ -11,6 +11,7 @@ package suites
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -283,6 +284,22 @@ func within() SpecTimeout { return SpecTimeout(scaled(specTimeout)) }
 
 // heavy is the SpecTimeout of a spec that runs many connections.
 func heavy() SpecTimeout { return SpecTimeout(scaled(heavyTimeout)) }
+
+// bound gives a spec's context a deadline. Ginkgo cancels it at the spec's
+// timeout but gives it no deadline, and the clients bound an operation
+// whose context has none by their own unscaled default (5 s): a check's
+// reader that lives as long as its connection (an idle client that waits
+// longer than that, a large exchange with a slow server) would time out
+// for nothing. The deadline is the longest spec timeout; the spec's own
+// timeout still ends it first.
+func bound(ctx SpecContext) context.Context {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx
+	}
+	c, cancel := context.WithTimeout(ctx, scaled(heavyTimeout))
+	DeferCleanup(cancel)
+	return c
+}
 
 // env is where and how the checks find the target.
 func env() check.Env {

@@ -12,6 +12,6 @@ import (
 // connections.
 var _ = Describe("TCP-CHURN", Label("TCP-CHURN", "tcp"), func() {
 	It("serves 2000 sequential and 500 overlapping connections, every 10th reset", func(ctx SpecContext) {
-		verify("TCP-CHURN", check.TCPChurn(ctx, env(), 2000, 500, 50, 10))
+		verify("TCP-CHURN", check.TCPChurn(bound(ctx), env(), 2000, 500, 50, 10))
 	}, Serial, heavy())
 })

@@ -12,7 +12,7 @@ import (
 var _ = Describe("TCP-DISCONNECT", Label("TCP-DISCONNECT", "tcp"), func() {
 	DescribeTable("a vanishing client harms nothing; an open and a new connection are still served",
 		func(ctx SpecContext, c check.DisconnectCase) {
-			verify("TCP-DISCONNECT", check.TCPDisconnect(ctx, env(), c))
+			verify("TCP-DISCONNECT", check.TCPDisconnect(bound(ctx), env(), c))
 		},
 		Entry("close without reading a large reply", check.CloseUnread, within()),
 		Entry("close mid-write", check.CloseMidWrite, within()),

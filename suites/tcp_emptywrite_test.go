@@ -12,7 +12,7 @@ import (
 // forever. Reported as an observation; it never fails the run.
 var _ = Describe("TCP-EMPTYWRITE", Label("TCP-EMPTYWRITE", "tcp"), func() {
 	It("gets no reply to a zero-length write", func(ctx SpecContext) {
-		observe("TCP-EMPTYWRITE", check.TCPEmptyWrite(ctx, env()),
+		observe("TCP-EMPTYWRITE", check.TCPEmptyWrite(bound(ctx), env()),
 			"a zero-length write sent nothing and brought no reply; the next message got exactly its own reply")
 	}, within())
 })

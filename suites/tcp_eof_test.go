@@ -14,7 +14,7 @@ import (
 var _ = Describe("TCP-EOF", Label("TCP-EOF", "tcp"), func() {
 	DescribeTable("after a half-close every reply byte arrives, then EOF, not a reset",
 		func(ctx SpecContext, name string, payload []byte) {
-			verify("TCP-EOF", check.TCPEOF(ctx, env(), name, payload))
+			verify("TCP-EOF", check.TCPEOF(bound(ctx), env(), name, payload))
 		},
 		Entry("write then half-close at once", "write then half-close at once", []byte("hello, world"), within()),
 		Entry("half-close with nothing sent", "half-close with nothing sent", nil, within()),

@@ -11,6 +11,6 @@ import (
 // connection handed the wrong socket show up as another client's bytes.
 var _ = Describe("TCP-ISOLATION", Label("TCP-ISOLATION", "tcp"), func() {
 	It("gives each of 200 concurrent clients exactly its own bytes", func(ctx SpecContext) {
-		verify("TCP-ISOLATION", check.TCPIsolation(ctx, env(), 200, 16<<10, uint64(GinkgoRandomSeed())))
+		verify("TCP-ISOLATION", check.TCPIsolation(bound(ctx), env(), 200, 16<<10, uint64(GinkgoRandomSeed())))
 	}, Serial, heavy())
 })

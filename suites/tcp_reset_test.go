@@ -12,7 +12,7 @@ import (
 var _ = Describe("TCP-RESET", Label("TCP-RESET", "tcp"), func() {
 	DescribeTable("a reset ends that connection only; an open and a new connection are still served",
 		func(ctx SpecContext, c check.ResetCase) {
-			verify("TCP-RESET", check.TCPReset(ctx, env(), c))
+			verify("TCP-RESET", check.TCPReset(bound(ctx), env(), c))
 		},
 		Entry("reset with no data", check.ResetBeforeData, within()),
 		Entry("reset mid-stream", check.ResetMidStream, within()),

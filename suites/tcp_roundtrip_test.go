@@ -13,7 +13,7 @@ import (
 var _ = Describe("TCP-ROUNDTRIP", Label("TCP-ROUNDTRIP", "tcp"), func() {
 	DescribeTable("a request is answered without the client closing or writing more",
 		func(ctx SpecContext, name string, payload []byte) {
-			verify("TCP-ROUNDTRIP", check.TCPRoundTrip(ctx, env(), name, payload))
+			verify("TCP-ROUNDTRIP", check.TCPRoundTrip(bound(ctx), env(), name, payload))
 		},
 		Entry("1 byte", "1 byte", []byte("a"), within()),
 		Entry("the seed client's line", "client33333", []byte("client33333"), within()),
@@ -23,6 +23,6 @@ var _ = Describe("TCP-ROUNDTRIP", Label("TCP-ROUNDTRIP", "tcp"), func() {
 	)
 
 	It("answers 100 ping-pongs on one connection, each before the next is sent", func(ctx SpecContext) {
-		verify("TCP-ROUNDTRIP", check.TCPPingPong(ctx, env(), 100, []byte("ping")))
+		verify("TCP-ROUNDTRIP", check.TCPPingPong(bound(ctx), env(), 100, []byte("ping")))
 	}, within())
 })

@@ -17,7 +17,7 @@ import (
 // writes, so a server that answers as it reads never blocks on full buffers.
 var _ = Describe("TCP-STREAM", Label("TCP-STREAM", "tcp"), func() {
 	stream := func(ctx SpecContext, c check.StreamCase) {
-		verify("TCP-STREAM", check.TCPStream(ctx, env(), c))
+		verify("TCP-STREAM", check.TCPStream(bound(ctx), env(), c))
 	}
 	seed := uint64(GinkgoRandomSeed())
 	random := func(name string, n, size, maxChunk int, s uint64) TableEntry {

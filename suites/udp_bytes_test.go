@@ -14,13 +14,13 @@ var _ = Describe("UDP-BYTES", Label("UDP-BYTES", "udp"), func() {
 		for i := range ds {
 			ds[i] = []byte{byte(i)}
 		}
-		verify("UDP-BYTES", check.RunUDP(ctx, env(), check.UDPScript{ID: "UDP-BYTES", Case: "each byte value alone",
+		verify("UDP-BYTES", check.RunUDP(bound(ctx), env(), check.UDPScript{ID: "UDP-BYTES", Case: "each byte value alone",
 			Sockets: []check.UDPSocketScript{{Datagrams: ds}}}))
 	}, within())
 
 	DescribeTable("comes back byte for byte with only a-z changed",
 		func(ctx SpecContext, name string, payload []byte) {
-			verify("UDP-BYTES", check.UDPBytes(ctx, env(), name, payload))
+			verify("UDP-BYTES", check.UDPBytes(bound(ctx), env(), name, payload))
 		},
 		Entry("all 256 byte values together", "all 256 byte values together", allBytes(), within()),
 		Entry("UTF-8 é, ß and an emoji", "UTF-8 é ß emoji", []byte("café straße \U0001F600"), within()),

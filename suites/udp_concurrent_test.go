@@ -11,6 +11,6 @@ import (
 // instead of each request's source sends replies to the wrong client.
 var _ = Describe("UDP-CONCURRENT", Label("UDP-CONCURRENT", "udp"), func() {
 	It("answers 50 sockets x 20 datagrams, each reply to its own socket", func(ctx SpecContext) {
-		verify("UDP-CONCURRENT", check.UDPConcurrent(ctx, env(), 50, 20))
+		verify("UDP-CONCURRENT", check.UDPConcurrent(bound(ctx), env(), 50, 20))
 	}, Serial, heavy())
 })

@@ -10,6 +10,6 @@ import (
 // on the wire, and socketserver answers it with sendto(b"".upper()).
 var _ = Describe("UDP-EMPTY", Label("UDP-EMPTY", "udp"), func() {
 	It("answers a zero-length datagram with a zero-length datagram", func(ctx SpecContext) {
-		verify("UDP-EMPTY", check.UDPEmpty(ctx, env()))
+		verify("UDP-EMPTY", check.UDPEmpty(bound(ctx), env()))
 	}, within())
 })

@@ -11,6 +11,6 @@ import (
 // oversized reply counts. A lost reply is not a UDP-ONCE failure.
 var _ = Describe("UDP-ONCE", Label("UDP-ONCE", "udp"), func() {
 	It("sends one reply per datagram, never a duplicate, an extra or a larger one", func(ctx SpecContext) {
-		verify("UDP-ONCE", check.UDPOnce(ctx, env(), 100))
+		verify("UDP-ONCE", check.UDPOnce(bound(ctx), env(), 100))
 	}, within())
 })

@@ -12,7 +12,7 @@ import (
 var _ = Describe("UDP-ROUNDTRIP", Label("UDP-ROUNDTRIP", "udp"), func() {
 	DescribeTable("a datagram is answered by one datagram carrying upper(payload)",
 		func(ctx SpecContext, name string, payload []byte) {
-			verify("UDP-ROUNDTRIP", check.UDPRoundTrip(ctx, env(), name, payload))
+			verify("UDP-ROUNDTRIP", check.UDPRoundTrip(bound(ctx), env(), name, payload))
 		},
 		Entry("1 byte", "1 byte", []byte("a"), within()),
 		Entry("the seed client's line", "client33333", []byte("client33333"), within()),

@@ -22,7 +22,7 @@ var _ = Describe("UDP-SIZE", Label("UDP-SIZE", "udp"), func() {
 	}
 	DescribeTable("a payload up to the declared maximum comes back whole, a larger one cut to it",
 		func(ctx SpecContext, size int) {
-			verify("UDP-SIZE", check.UDPSize(ctx, env(), size))
+			verify("UDP-SIZE", check.UDPSize(bound(ctx), env(), size))
 		}, entries)
 })
 

@@ -12,6 +12,6 @@ import (
 // sees the reply: the kernel drops it.
 var _ = Describe("UDP-SOURCE", Label("UDP-SOURCE", "udp"), func() {
 	It("answers from the address it was sent to, so connected clients work", func(ctx SpecContext) {
-		verify("UDP-SOURCE", check.UDPSource(ctx, env()))
+		verify("UDP-SOURCE", check.UDPSource(bound(ctx), env()))
 	}, within())
 })

@@ -11,6 +11,6 @@ import (
 // the seed's ConnectionResetError), oversized datagrams and a flood.
 var _ = Describe("UDP-SURVIVE", Label("UDP-SURVIVE", "udp"), func() {
 	It("keeps answering after replies to closed ports, oversized datagrams and a burst of 10,000", func(ctx SpecContext) {
-		verify("UDP-SURVIVE", check.UDPSurvive(ctx, env(), 10000))
+		verify("UDP-SURVIVE", check.UDPSurvive(bound(ctx), env(), 10000))
 	}, Serial, heavy())
 })
