@@ -186,10 +186,28 @@ func (s *TCPServer) serveConn(c net.Conn, log *slog.Logger) {
 			t.SetKeepAlive(false)
 		}
 	}
-	peer := c.RemoteAddr().String()
-	log.Debug("tcp open", "peer", peer)
+	logOpen(log, c)
 	buf := make([]byte, s.readSize())
-	var total int64
+	total, how, err := s.answer(c, buf)
+	logEnded(log, c, how, total, err)
+}
+
+// connEnd says how answer ended a connection.
+type connEnd int
+
+const (
+	endEOF      connEnd = iota // the client half-closed: every reply written
+	endShutdown                // Shutdown: ended in order by lingerClose
+	endRead                    // a read failed, or IdleTimeout passed
+	endWrite                   // a write failed, or could not finish in IdleTimeout
+)
+
+// answer is serveConn's loop: read up to ReadSize bytes, write their
+// uppercase, until an empty read, an error or Shutdown. It is kept apart
+// from the logging so that its stack frame is small: a goroutine idle in
+// its Read then fits in the runtime's smallest stack (2 KiB), where the
+// logging calls' argument arrays made every connection's grow to 4 KiB.
+func (s *TCPServer) answer(c net.Conn, buf []byte) (total int64, how connEnd, err error) {
 	for {
 		if s.IdleTimeout > 0 {
 			c.SetReadDeadline(time.Now().Add(s.IdleTimeout))
@@ -198,10 +216,9 @@ func (s *TCPServer) serveConn(c net.Conn, log *slog.Logger) {
 		// either wakes the Read below or is seen here.
 		if s.closing.Load() {
 			lingerClose(c, buf)
-			log.Debug("tcp shutdown", "peer", peer, "bytes", total)
-			return
+			return total, endShutdown, nil
 		}
-		n, err := c.Read(buf)
+		n, rerr := c.Read(buf)
 		if n > 0 {
 			UpperASCII(buf[:n])
 			if s.IdleTimeout > 0 {
@@ -211,31 +228,51 @@ func (s *TCPServer) serveConn(c net.Conn, log *slog.Logger) {
 			_, werr := c.Write(buf[:n])
 			total += int64(n)
 			if werr != nil {
-				if isTimeout(werr) {
-					log.Debug("tcp write timeout", "peer", peer, "bytes", total)
-					return
-				}
-				logEnd(log, "tcp write", peer, total, werr)
-				return
+				return total, endWrite, werr
 			}
 		}
-		if err != nil {
-			if err == io.EOF {
+		if rerr != nil {
+			if rerr == io.EOF {
 				// The empty read: the client half-closed. Every reply byte is
 				// written; close in order with a FIN.
-				log.Debug("tcp eof", "peer", peer, "bytes", total)
-				return
+				return total, endEOF, nil
 			}
-			if isTimeout(err) {
-				if s.closing.Load() {
-					continue // Shutdown's wake-up: the loop's top ends in order
-				}
-				log.Debug("tcp idle timeout", "peer", peer, "bytes", total)
-				return
+			if s.closing.Load() && isTimeout(rerr) {
+				continue // Shutdown's wake-up: the loop's top ends in order
 			}
-			logEnd(log, "tcp read", peer, total, err)
-			return
+			return total, endRead, rerr
 		}
+	}
+}
+
+// logOpen logs a new connection at debug level.
+//
+//go:noinline
+func logOpen(log *slog.Logger, c net.Conn) {
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug("tcp open", "peer", c.RemoteAddr().String())
+	}
+}
+
+// logEnded logs how a connection ended: at debug level when it ended as
+// connections do (EOF, Shutdown, a timeout, a reset), at warn otherwise.
+//
+//go:noinline
+func logEnded(log *slog.Logger, c net.Conn, how connEnd, total int64, err error) {
+	peer := c.RemoteAddr().String()
+	switch {
+	case how == endEOF:
+		log.Debug("tcp eof", "peer", peer, "bytes", total)
+	case how == endShutdown:
+		log.Debug("tcp shutdown", "peer", peer, "bytes", total)
+	case how == endWrite && isTimeout(err):
+		log.Debug("tcp write timeout", "peer", peer, "bytes", total)
+	case how == endWrite:
+		logEnd(log, "tcp write", peer, total, err)
+	case isTimeout(err):
+		log.Debug("tcp idle timeout", "peer", peer, "bytes", total)
+	default:
+		logEnd(log, "tcp read", peer, total, err)
 	}
 }
 
