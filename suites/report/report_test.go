@@ -446,3 +446,10 @@ func TestBuildRunEndedEarly(t *testing.T) {
 		t.Errorf("notes %q, want the reason the run ended", rep.Notes)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	// A test binary is built from the work tree: no module version.
+	if v := Version(); v != "devel" && !strings.HasPrefix(v, "v") {
+		t.Errorf("Version() = %q, want devel or a module version", v)
+	}
+}
