@@ -175,6 +175,8 @@ var constructors = []func() *Mutant{
 	WholeBuffer, DropFullRead,
 	// TCP-EOF
 	NoCloseOnEOF, ResetOnEOF, TickerFlush,
+	// a crash only a fuzzer finds
+	CrashOnTelnetSB,
 	// TCP-RESET, TCP-DISCONNECT
 	DieOnReset, CrashOnWriteError,
 	// TCP-CONCURRENT, TCP-ISOLATION, TCP-CHURN

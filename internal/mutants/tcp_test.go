@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/servers"
 )
 
 func TestLineBuffered(t *testing.T) {
@@ -328,5 +330,24 @@ func TestConnLimitLeak(t *testing.T) {
 	c.Write([]byte("x")) // may fail if the close already came
 	if got, err := readToEnd(t, c); len(got) != 0 || (err != nil && !isReset(err)) {
 		t.Fatalf("connection %d: %q, %v; want closed unanswered", connLimit+1, got, err)
+	}
+}
+
+func TestCrashOnTelnetSB(t *testing.T) {
+	m := CrashOnTelnetSB()
+	tcpAddr, _ := start(t, m)
+	c := dialTCP(t, tcpAddr)
+	// Either byte alone, the two split across reads, or a complete
+	// subnegotiation, is harmless.
+	for _, msg := range []string{"a\xff", "\xfab", "x\xff\xfa\x18\x01\xff\xf0y"} {
+		if got, want := roundTrip(t, c, []byte(msg)), servers.AppendUpperASCII(nil, []byte(msg)); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %q, want %q", msg, got, want)
+		}
+	}
+	// An IAC SB without its IAC SE in the same read kills the server.
+	writeTCP(t, c, []byte("x\xff\xfay"))
+	err := waitDone(t, m)
+	if !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("died of %v; want a panic", err)
 	}
 }

@@ -1,0 +1,50 @@
+package mutants
+
+import (
+	"bytes"
+	"net"
+
+	"github.com/upcheck/upcheck/servers"
+)
+
+// Telnet's "interrupt as command" byte and the subnegotiation brackets.
+const (
+	telnetIAC = 0xff
+	telnetSB  = 0xfa // subnegotiation begins
+	telnetSE  = 0xf0 // subnegotiation ends
+)
+
+// CrashOnTelnetSB returns a TCP server that tries to be friendly to telnet
+// clients: when a read holds IAC SB (0xff 0xfa), the start of a telnet
+// subnegotiation, it slices out the options up to the IAC SE it assumes
+// follows in the same read. When it does not, the index is -1, the slice
+// panics and the whole server dies. Ordinary text never holds the two bytes,
+// and a client that splits them across reads never triggers it: the kind of
+// crash only a fuzzer finds. It breaks TCP-STREAM (the reply never comes)
+// and TCP-EOF, and kills every other connection with it.
+func CrashOnTelnetSB() *Mutant {
+	return &Mutant{
+		Name:   "CrashOnTelnetSB",
+		Breaks: []string{"TCP-STREAM", "TCP-EOF"},
+		Bug:    "slices a telnet subnegotiation (IAC SB, 0xff 0xfa) up to an IAC SE it assumes is in the same read, and panics when it is not",
+		tcp: serveEach(func(p *proc, c net.Conn) {
+			defer c.Close()
+			buf := make([]byte, 1024)
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				if i := bytes.Index(buf[:n], []byte{telnetIAC, telnetSB}); i >= 0 {
+					end := bytes.Index(buf[i:n], []byte{telnetIAC, telnetSE})
+					options := buf[i+2 : i+end] // panics when end is -1
+					_ = options // a real server would negotiate them
+				}
+				servers.UpperASCII(buf[:n])
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		}),
+	}
+}
