@@ -300,14 +300,14 @@ func (r *tcpRun) run(ctx context.Context) {
 	for i, st := range r.script.Steps {
 		switch st.Op {
 		case Write:
-			wctx, cancel := r.e.within(ctx, ReplyTimeout+time.Duration(len(st.Data)/max(1, minChunk(st.Chunks)))*st.Pause)
-			err := r.conn.WriteChunks(wctx, st.Data, st.Chunks, st.Pause)
-			cancel()
+			n, err := r.write(ctx, st)
+			// Count what reached the socket even when the write failed
+			// part-way: the server may well have answered it.
+			r.sent = append(r.sent, st.Data[:n]...)
 			if err != nil {
 				r.writeErr, r.writeStep = err, i
 				return
 			}
-			r.sent = append(r.sent, st.Data...)
 		case Pause:
 			select {
 			case <-time.After(st.Pause):
@@ -344,15 +344,38 @@ func (r *tcpRun) run(ctx context.Context) {
 	}
 }
 
-func minChunk(chunks []int) int {
-	if len(chunks) == 0 {
-		return 1 << 30
+// write sends st.Data in chunks whose sizes cycle through st.Chunks, with
+// st.Pause between them. Each chunk has ReplyTimeout to go out, so a long
+// slow write is bounded by its progress and by ctx, not by a guess of its
+// total time. It returns how many bytes were written.
+func (r *tcpRun) write(ctx context.Context, st TCPStep) (int, error) {
+	stop := context.AfterFunc(ctx, func() { r.conn.Conn.SetWriteDeadline(time.Unix(1, 0)) })
+	defer stop()
+	sizes := st.Chunks
+	if len(sizes) == 0 {
+		sizes = []int{max(len(st.Data), 1)}
 	}
-	m := chunks[0]
-	for _, c := range chunks {
-		m = min(m, c)
+	written := 0
+	for k := 0; written < len(st.Data); k++ {
+		if k > 0 && st.Pause > 0 {
+			select {
+			case <-time.After(st.Pause):
+			case <-ctx.Done():
+				return written, ctx.Err()
+			}
+		}
+		end := min(len(st.Data), written+max(1, sizes[k%len(sizes)]))
+		if ctx.Err() != nil {
+			return written, ctx.Err()
+		}
+		r.conn.Conn.SetWriteDeadline(time.Now().Add(r.e.T(ReplyTimeout)))
+		n, err := r.conn.Conn.Write(st.Data[written:end])
+		written += n
+		if err != nil {
+			return written, err
+		}
 	}
-	return max(m, 1)
+	return written, nil
 }
 
 func (r *tcpRun) describeShort(want int64) string {
