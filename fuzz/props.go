@@ -20,6 +20,9 @@ const (
 	maxTCPWrite = 4096
 	// caseTimeout bounds one input, before UPCHECK_TIME_SCALE.
 	caseTimeout = 8 * time.Second
+	// crashSettle is how long a failing input waits before asking again
+	// whether the server command died.
+	crashSettle = 200 * time.Millisecond
 )
 
 // Property is a rapid property, the requirement IDs it checks, and how to
@@ -106,6 +109,14 @@ func judge(t *rapid.T, property string, c *Case, e check.Env, h Hooks) {
 	var herr error
 	if h.Healthy != nil {
 		herr = h.Healthy(property)
+		if err != nil && herr == nil {
+			// A server that crashes shows it to its clients (an EOF, a
+			// reset) a moment before its process is reaped. Ask again
+			// after that moment, so that the same input always fails
+			// with the same text and rapid can shrink it.
+			time.Sleep(e.T(crashSettle))
+			herr = h.Healthy(property)
+		}
 	}
 	if herr != nil {
 		// The server command died on this input: that is the failure,
