@@ -38,7 +38,7 @@ func CrashOnTelnetSB() *Mutant {
 				if i := bytes.Index(buf[:n], []byte{telnetIAC, telnetSB}); i >= 0 {
 					end := bytes.Index(buf[i:n], []byte{telnetIAC, telnetSE})
 					options := buf[i+2 : i+end] // panics when end is -1
-					_ = options // a real server would negotiate them
+					_ = options                 // a real server would negotiate them
 				}
 				servers.UpperASCII(buf[:n])
 				if _, err := c.Write(buf[:n]); err != nil {
