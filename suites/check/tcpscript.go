@@ -98,6 +98,9 @@ func (cs TCPConnScript) terminal() TCPOp {
 	return Read
 }
 
+// readerLife bounds a scripted connection's reader, before Env.Scale.
+const readerLife = 10 * time.Minute
+
 // extraCap is how many bytes beyond the expected reply a connection keeps
 // reading, to see a server that sends too much without letting one that
 // sends forever exhaust memory.
@@ -289,7 +292,11 @@ func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool)
 // run executes the script, then ends the connection.
 func (r *tcpRun) run(ctx context.Context) {
 	limit := len(r.script.sentBytes()) + extraCap
-	rctx, cancelRead := context.WithCancel(ctx)
+	// The reader lives as long as the script: run cancels it when the
+	// script ends, and every wait of the script is bounded by progress.
+	// readerLife only backs that up, and keeps the clients' unscaled
+	// default from ending a long script's reads when ctx has no deadline.
+	rctx, cancelRead := context.WithTimeout(ctx, r.e.T(readerLife))
 	defer cancelRead()
 	go r.read(rctx, limit)
 	defer func() {
@@ -414,7 +421,7 @@ func (r *tcpRun) judge(s TCPScript, wants [][]byte, idx int) Violations {
 	// violation whatever the ending.
 	if d := firstDiff(want, got); d >= 0 && d < len(got) {
 		id, observed := classifyWrong(r.sent, want, got, d, wants, idx)
-		vs.add(s.idOr(id), s.Case, fmt.Sprintf("upper(request), %d bytes", len(want)), observed, where(-1, DiffBytes(want, got)))
+		vs.add(s.idOr(id), s.Case, "upper(request), "+nBytes(len(want)), observed, where(-1, DiffBytes(want, got)))
 		return vs
 	}
 	if r.writeErr != nil && r.writeStep >= 0 && r.script.Steps[r.writeStep].Op == Write {

@@ -49,7 +49,7 @@ func UDPSize(ctx context.Context, e Env, size int) error {
 	if size < 0 || size > MaxUDPPayload {
 		return fmt.Errorf("%w: UDP-SIZE at %d bytes not checked", ErrDatagramTooLarge, size)
 	}
-	kase := fmt.Sprintf("%d bytes, declared maximum %d", size, e.udpMax())
+	kase := fmt.Sprintf("%s, declared maximum %d", nBytes(size), e.udpMax())
 	return RunUDP(ctx, e, UDPScript{ID: "UDP-SIZE", Case: kase, Sockets: []UDPSocketScript{{
 		Datagrams: [][]byte{clients.Payload(size, size)},
 	}}})

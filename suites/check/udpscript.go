@@ -663,7 +663,7 @@ func (j *udpJudge) judgeMissing(i int, r *udpRun, k, max int) {
 			expected: "a zero-length reply to a zero-length datagram", observed: observed})
 	default:
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-ROUNDTRIP", kind: "missing",
-			expected: fmt.Sprintf("a reply of %d bytes, %s", len(r.wants[k]), describeWant(len(req), max)),
+			expected: fmt.Sprintf("a reply of %s, %s", nBytes(len(r.wants[k])), describeWant(len(req), max)),
 			observed: observed, detail: "the request starts " + hexStart(req)})
 	}
 }
@@ -719,7 +719,7 @@ func (j *udpJudge) judgeStray(i int, r *udpRun, d []byte, missing []int, max int
 func classifyReply(socket, k int, req, want, d []byte, p, max int) udpFinding {
 	full := Upper(req)
 	f := udpFinding{socket: socket, datagram: k, key: string(d), detail: DiffBytes(want, d),
-		expected: fmt.Sprintf("a reply of %d bytes, %s", len(want), describeWant(len(req), max))}
+		expected: fmt.Sprintf("a reply of %s, %s", nBytes(len(want)), describeWant(len(req), max))}
 	n := len(d)
 	switch {
 	case p < n && p < len(full) && p < len(want):

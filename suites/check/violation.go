@@ -156,6 +156,14 @@ func hexAt(b []byte, from, at int) string {
 	return s.String()
 }
 
+// nBytes says "1 byte" or "N bytes".
+func nBytes(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // Payload returns b as a payload: a convenience for literal strings.
 func Payload(s string) []byte { return []byte(s) }
 
