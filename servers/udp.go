@@ -21,13 +21,16 @@ import (
 //
 // Where the seed starts a thread per datagram, UDPServer runs a fixed pool of
 // Workers goroutines that take turns reading from the socket, and each
-// transforms and answers what it read. After a read, the worker whose turn
-// it is hands the turn on before replying when another datagram is already
-// queued or the reply may block (see handOnCheck), so under load the
-// workers read and reply at once, and a reply that blocks never stops
-// reading; otherwise it replies and reads again itself, so a lone client's
-// round trip costs no hand-off between goroutines. Memory stays bounded
-// under a flood, and there is no goroutine per datagram.
+// transforms and answers what it read. The worker whose turn it is hands
+// the turn on before replying when the datagram it read was already queued
+// (more load than one worker keeps up with), and before its reply waits
+// for room in the send buffer; otherwise it replies and reads again
+// itself. So under load the workers read and reply at once, a reply that
+// blocks never stops reading, and a lone client's round trip costs no
+// hand-off between goroutines (which doubled its CPU time). On Linux the
+// sockets are read and written with recvfrom and sendto directly to tell
+// (see rawDatagramConn); elsewhere the turn is always handed on. Memory
+// stays bounded under a flood, and there is no goroutine per datagram.
 type UDPServer struct {
 	// Addr is the address ListenAndServe listens on; "" means DefaultAddr.
 	Addr string
@@ -145,18 +148,17 @@ func (s *UDPServer) Serve(pc net.PacketConn) error {
 // or the error that made the socket unusable.
 func (s *UDPServer) worker(pc net.PacketConn, turn chan struct{}, done, stop <-chan struct{}, log *slog.Logger) error {
 	buf := make([]byte, s.maxDatagram())
-	// A *net.UDPConn reads and writes with netip.AddrPort, which does not
-	// allocate an address per datagram.
-	uc, _ := pc.(*net.UDPConn)
-	handOn := handOnCheck(pc)
+	dc := newDatagramConn(pc)
 	var (
-		n       int
-		from    net.Addr
-		fromAP  netip.AddrPort
-		err     error
 		backoff time.Duration
 		myTurn  bool
 	)
+	handOn := func() {
+		if myTurn {
+			turn <- struct{}{} // never blocks: the one turn was ours
+			myTurn = false
+		}
+	}
 	for {
 		if !myTurn {
 			select {
@@ -168,11 +170,7 @@ func (s *UDPServer) worker(pc net.PacketConn, turn chan struct{}, done, stop <-c
 				return ErrServerClosed
 			}
 		}
-		if uc != nil {
-			n, fromAP, err = uc.ReadFromUDPAddrPort(buf)
-		} else {
-			n, from, err = pc.ReadFrom(buf)
-		}
+		n, queued, err := dc.read(buf)
 		if err != nil {
 			if s.closing.Load() {
 				return ErrServerClosed
@@ -198,17 +196,13 @@ func (s *UDPServer) worker(pc net.PacketConn, turn chan struct{}, done, stop <-c
 			continue
 		}
 		backoff = 0
-		if handOn(n) {
-			turn <- struct{}{} // never blocks: the one turn was ours
-			myTurn = false
+		if queued {
+			// More load than one worker keeps up with: let the next read
+			// while this one replies.
+			handOn()
 		}
 		UpperASCII(buf[:n])
-		if uc != nil {
-			_, err = uc.WriteToUDPAddrPort(buf[:n], fromAP)
-		} else {
-			_, err = pc.WriteTo(buf[:n], from)
-		}
-		if err != nil {
+		if err := dc.reply(buf[:n], handOn); err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				if s.closing.Load() {
 					return ErrServerClosed
@@ -216,12 +210,63 @@ func (s *UDPServer) worker(pc net.PacketConn, turn chan struct{}, done, stop <-c
 				return err
 			}
 			// The reply is lost, as a datagram may be; the server goes on.
-			if uc != nil {
-				from = net.UDPAddrFromAddrPort(fromAP)
-			}
-			log.Debug("udp reply", "peer", from.String(), "bytes", n, "err", err)
+			log.Debug("udp reply", "peer", dc.peer(), "bytes", n, "err", err)
 		}
 	}
+}
+
+// datagramConn is how a UDP worker reads datagrams and answers them.
+type datagramConn interface {
+	// read reads one datagram into buf (cut to len(buf), as recvfrom
+	// does). queued reports that the datagram was already waiting when
+	// read was called: a sign of more load than one worker keeps up with.
+	// An implementation that cannot tell says true.
+	read(buf []byte) (n int, queued bool, err error)
+	// reply sends p to the source of the datagram read last. If the reply
+	// must wait for room in the socket's send buffer, it calls blocked
+	// before it waits.
+	reply(p []byte, blocked func()) error
+	// peer is the source of the datagram read last, for logs.
+	peer() string
+}
+
+// netDatagramConn reads and answers through the net.PacketConn methods:
+// it cannot tell whether a datagram was queued, so a worker always hands
+// the turn on before it replies.
+type netDatagramConn struct {
+	pc     net.PacketConn
+	uc     *net.UDPConn // set for a *net.UDPConn: no address allocated per datagram
+	from   net.Addr
+	fromAP netip.AddrPort
+}
+
+func (c *netDatagramConn) read(buf []byte) (n int, queued bool, err error) {
+	if c.uc != nil {
+		n, c.fromAP, err = c.uc.ReadFromUDPAddrPort(buf)
+	} else {
+		n, c.from, err = c.pc.ReadFrom(buf)
+	}
+	return n, true, err
+}
+
+func (c *netDatagramConn) reply(p []byte, blocked func()) error {
+	var err error
+	if c.uc != nil {
+		_, err = c.uc.WriteToUDPAddrPort(p, c.fromAP)
+	} else {
+		_, err = c.pc.WriteTo(p, c.from)
+	}
+	return err
+}
+
+func (c *netDatagramConn) peer() string {
+	if c.uc != nil {
+		return c.fromAP.String()
+	}
+	if c.from == nil {
+		return ""
+	}
+	return c.from.String()
 }
 
 func (s *UDPServer) doneChan() chan struct{} {

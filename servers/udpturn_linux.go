@@ -2,63 +2,135 @@ package servers
 
 import (
 	"net"
+	"net/netip"
 	"syscall"
 	"unsafe"
 )
 
-// handOnCheck returns the test a UDP worker applies after reading an n-byte
-// datagram: should it hand the read turn to another worker before it
-// replies? Yes when another datagram is already queued on the socket (a
-// second worker then reads it while this one replies), or when the send
-// queue is so full that the reply may block (reading must not wait for
-// it). Otherwise the worker replies and reads again itself: a lone client's
-// round trip then costs no hand-off between goroutines, which doubles its
-// CPU time. The test is two ioctls (SIOCINQ, SIOCOUTQ); for a socket that
-// is not a syscall.Conn it always says yes.
-func handOnCheck(pc net.PacketConn) func(n int) bool {
-	always := func(int) bool { return true }
+// newDatagramConn returns the way a UDP worker reads and answers on pc: on
+// Linux, a *net.UDPConn (or any syscall.Conn) is read and written with
+// recvfrom and sendto directly, which tell whether the datagram was already
+// queued and whether the reply has to wait.
+func newDatagramConn(pc net.PacketConn) datagramConn {
+	uc, _ := pc.(*net.UDPConn)
+	generic := &netDatagramConn{pc: pc, uc: uc}
 	sc, ok := pc.(syscall.Conn)
 	if !ok {
-		return always
+		return generic
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return always
+		return generic
 	}
-	sndbuf := 0
-	rc.Control(func(fd uintptr) {
-		sndbuf, err = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
-	})
-	if err != nil || sndbuf <= 0 {
-		return always
+	c := &rawDatagramConn{rc: rc}
+	c.readFunc = c.recvfrom
+	c.writeFunc = c.sendto
+	return c
+}
+
+// rawDatagramConn reads with recvfrom(MSG_DONTWAIT) through RawConn.Read:
+// the first attempt succeeds when a datagram was already queued, and only
+// when none was does the runtime wait for one (queued false). It answers
+// with sendto(MSG_DONTWAIT) to the very source address recvfrom returned,
+// and calls blocked when the send buffer is full, before the runtime waits
+// for room. No call allocates.
+type rawDatagramConn struct {
+	rc                  syscall.RawConn
+	readFunc, writeFunc func(fd uintptr) bool // made once: RawConn takes a func
+
+	// recvfrom's arguments and results.
+	buf     []byte
+	n       int
+	err     error
+	waited  bool
+	from    syscall.RawSockaddrAny
+	fromLen uint32
+
+	// sendto's.
+	p       []byte
+	blocked func()
+}
+
+func (c *rawDatagramConn) read(buf []byte) (int, bool, error) {
+	c.buf, c.n, c.err, c.waited = buf, 0, nil, false
+	if err := c.rc.Read(c.readFunc); err != nil {
+		return 0, false, err
 	}
-	var size int  // the datagram read, in bytes
-	var pass bool // the verdict
-	check := func(fd uintptr) {
-		queued, err1 := ioctlInt(fd, syscall.TIOCINQ)  // SIOCINQ: the next datagram's size
-		unsent, err2 := ioctlInt(fd, syscall.TIOCOUTQ) // SIOCOUTQ: bytes not yet sent
-		// A zero-length datagram queued reads as none: it is then read by
-		// this worker after its reply, which is only less parallel.
-		pass = err1 != nil || err2 != nil || queued > 0 || unsent+size+udpSkbOverhead > sndbuf/2
-	}
-	return func(n int) bool {
-		size = n
-		if rc.Control(check) != nil {
-			return true
+	return c.n, !c.waited, c.err
+}
+
+func (c *rawDatagramConn) recvfrom(fd uintptr) bool {
+	for {
+		c.fromLen = uint32(unsafe.Sizeof(c.from))
+		var p unsafe.Pointer
+		if len(c.buf) > 0 {
+			p = unsafe.Pointer(&c.buf[0])
 		}
-		return pass
+		n, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(p), uintptr(len(c.buf)),
+			syscall.MSG_DONTWAIT, uintptr(unsafe.Pointer(&c.from)), uintptr(unsafe.Pointer(&c.fromLen)))
+		switch errno {
+		case 0:
+			c.n = int(n)
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			c.waited = true
+			return false // the runtime waits until the socket is readable
+		}
+		c.err = &net.OpError{Op: "read", Net: "udp", Err: syscall.Errno(errno)}
+		return true
 	}
 }
 
-// udpSkbOverhead is roughly what the kernel charges a datagram's send
-// buffer beyond its payload.
-const udpSkbOverhead = 1024
-
-// ioctlInt runs an ioctl that yields an int.
-func ioctlInt(fd uintptr, req uintptr) (int, error) {
-	var v int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, req, uintptr(unsafe.Pointer(&v))); e != 0 {
-		return 0, e
+func (c *rawDatagramConn) reply(p []byte, blocked func()) error {
+	c.p, c.blocked, c.err = p, blocked, nil
+	if err := c.rc.Write(c.writeFunc); err != nil {
+		return err
 	}
-	return int(v), nil
+	return c.err
+}
+
+func (c *rawDatagramConn) sendto(fd uintptr) bool {
+	for {
+		var p unsafe.Pointer
+		if len(c.p) > 0 {
+			p = unsafe.Pointer(&c.p[0])
+		}
+		_, _, errno := syscall.Syscall6(syscall.SYS_SENDTO, fd, uintptr(p), uintptr(len(c.p)),
+			syscall.MSG_DONTWAIT, uintptr(unsafe.Pointer(&c.from)), uintptr(c.fromLen))
+		switch errno {
+		case 0:
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			if c.blocked != nil {
+				c.blocked()
+				c.blocked = nil
+			}
+			return false // the runtime waits until the socket is writable
+		}
+		c.err = &net.OpError{Op: "write", Net: "udp", Err: syscall.Errno(errno)}
+		return true
+	}
+}
+
+// peer decodes the source address recvfrom returned.
+func (c *rawDatagramConn) peer() string {
+	switch c.from.Addr.Family {
+	case syscall.AF_INET:
+		sa := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&c.from))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), ntohs(sa.Port)).String()
+	case syscall.AF_INET6:
+		sa := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&c.from))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), ntohs(sa.Port)).String()
+	}
+	return ""
+}
+
+// ntohs turns a port as the kernel stores it (big-endian) into a number.
+func ntohs(port uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&port))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

@@ -4,10 +4,11 @@ package servers
 
 import "net"
 
-// handOnCheck says, where there is no cheap way to see a socket's queues,
-// that a worker always hands the read turn on before it replies: under
-// load the workers read and reply at once, and a reply that blocks never
-// stops reading. See the Linux version.
-func handOnCheck(pc net.PacketConn) func(n int) bool {
-	return func(int) bool { return true }
+// newDatagramConn returns the way a UDP worker reads and answers on pc:
+// through the net.PacketConn methods, which cannot tell whether a datagram
+// was queued, so a worker always hands the turn on before it replies. See
+// the Linux version.
+func newDatagramConn(pc net.PacketConn) datagramConn {
+	uc, _ := pc.(*net.UDPConn)
+	return &netDatagramConn{pc: pc, uc: uc}
 }
