@@ -167,7 +167,12 @@ func goRows(res results) []row {
 	for k := range res {
 		keys = append(keys, k)
 	}
-	slices.SortStableFunc(keys, func(a, b string) int { return benchOrder(a) - benchOrder(b) })
+	slices.SortFunc(keys, func(a, b string) int {
+		if d := benchOrder(a) - benchOrder(b); d != 0 {
+			return d
+		}
+		return naturalCompare(a, b)
+	})
 	for _, key := range keys {
 		servers := res[key]
 		refName := "reference"
@@ -192,7 +197,7 @@ func goRows(res results) []row {
 				continue
 			}
 			r := row{bench: key, metric: m, ref: median(rv), baseName: baseName}
-			if base != nil {
+			if base != nil && !noRatio[m] {
 				if bv, ok := base[m]; ok {
 					r.base = median(bv)
 					r.ratio = pairedRatio(rv, bv)
@@ -210,6 +215,40 @@ func goRows(res results) []row {
 	}
 	return rows
 }
+
+// naturalCompare orders strings with the numbers in them compared as
+// numbers: conns=8 before conns=64.
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, _ := strconv.Atoi(a[:da])
+			nb, _ := strconv.Atoi(b[:db])
+			if na != nb {
+				return na - nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+// digits is the length of the run of digits s starts with.
+func digits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// noRatio lists the metrics whose ratio means nothing.
+var noRatio = map[string]bool{"retained-B": true, "loss-%": true}
 
 // benchOrder puts the table's sections in the order.
 func benchOrder(key string) int {
@@ -323,7 +362,7 @@ func loadRows(dir string) ([]row, error) {
 	for k := range ref {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, naturalCompare)
 	var rows []row
 	for _, other := range slices.Sorted(maps.Keys(runs)) {
 		if other == "reference" {
@@ -390,6 +429,8 @@ func num(v float64) string {
 	switch {
 	case v == 0:
 		return "0"
+	case v < 0:
+		return "-" + num(-v)
 	case v >= 1000:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case v >= 10:

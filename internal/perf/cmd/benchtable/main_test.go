@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,5 +92,17 @@ func TestLoadRows(t *testing.T) {
 func TestLoadRowsNeedTheReference(t *testing.T) {
 	if _, err := loadRows(t.TempDir()); err == nil {
 		t.Fatal("no error without reference results")
+	}
+}
+
+func TestNaturalCompare(t *testing.T) {
+	keys := []string{"TCPBulk conns=64", "TCPBulk conns=8", "TCPBulk conns=1", "UDP size=1400 sockets=1", "UDP size=64 sockets=16", "UDP size=64 sockets=1"}
+	slices.SortFunc(keys, naturalCompare)
+	want := []string{"TCPBulk conns=1", "TCPBulk conns=8", "TCPBulk conns=64", "UDP size=64 sockets=1", "UDP size=64 sockets=16", "UDP size=1400 sockets=1"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("sorted %q, want %q", keys, want)
+	}
+	if num(-1234.5) != "-1234" || num(0.5) != "0.500" {
+		t.Fatalf("num(-1234.5) = %q, num(0.5) = %q", num(-1234.5), num(0.5))
 	}
 }
