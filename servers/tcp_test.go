@@ -258,9 +258,14 @@ func TestTCPMaxConns(t *testing.T) {
 // order (EOF), whether it sent bytes before or none at all.
 func TestTCPIdleTimeout(t *testing.T) {
 	t.Parallel()
-	addr, _ := startTCP(t, &TCPServer{IdleTimeout: 100 * time.Millisecond}, nil)
-	used := dialTCP(t, addr)
-	roundTrip(t, used, []byte("used"))
+	const idle = 100 * time.Millisecond
+	addr, _ := startTCP(t, &TCPServer{IdleTimeout: idle}, nil)
+	var used net.Conn
+	retryStalled(t, func() bool {
+		since := time.Now()
+		used = dialTCP(t, addr)
+		return idleRoundTrip(t, used, []byte("used"), since, idle)
+	})
 	silent := dialTCP(t, addr)
 	for _, c := range []net.Conn{used, silent} {
 		if got, err := readToEnd(c, 0); err != io.EOF {
@@ -273,17 +278,65 @@ func TestTCPIdleTimeout(t *testing.T) {
 // IdleTimeout keep a connection open beyond it.
 func TestTCPIdleTimeoutKeepsActiveConnection(t *testing.T) {
 	t.Parallel()
-	const idle = 500 * time.Millisecond
+	const idle = 400 * time.Millisecond
 	addr, _ := startTCP(t, &TCPServer{IdleTimeout: idle}, nil)
-	c := dialTCP(t, addr)
-	start := time.Now()
-	for i := 0; time.Since(start) < 2*idle; i++ {
-		roundTrip(t, c, fmt.Appendf(nil, "tick %d", i))
-		time.Sleep(idle / 5)
-	}
+	var c net.Conn
+	retryStalled(t, func() bool {
+		start := time.Now()
+		since := start
+		c = dialTCP(t, addr)
+		for i := 0; time.Since(start) < 2*idle; i++ {
+			next := time.Now()
+			if idleRoundTrip(t, c, fmt.Appendf(nil, "tick %d", i), since, idle) {
+				return true
+			}
+			since = next
+			time.Sleep(idle / 10)
+		}
+		return false
+	})
 	if _, err := readToEnd(c, 0); err != io.EOF {
 		t.Fatalf("connection ended with %v once idle, want EOF", err)
 	}
+}
+
+// idleRoundTrip is roundTrip against a server with IdleTimeout idle, whose
+// idle timer started no earlier than since (the dial, or the previous
+// write). If the round trip fails although the bytes reached the server
+// well within idle of since, the server is wrong and the test fails. If
+// they reached it later, because the test itself was descheduled, the
+// server was right to give up: idleRoundTrip reports the stall instead.
+func idleRoundTrip(t *testing.T, c net.Conn, msg []byte, since time.Time, idle time.Duration) (stalled bool) {
+	t.Helper()
+	_, err := c.Write(msg)
+	// On loopback a write is in the server's socket when it returns.
+	late := time.Since(since) >= idle/2
+	if err == nil {
+		got := make([]byte, len(msg))
+		if _, err = io.ReadFull(c, got); err == nil && !bytes.Equal(got, naiveUpper(msg)) {
+			t.Fatalf("reply to %q is %q", msg, got)
+		}
+	}
+	if err != nil && late {
+		t.Logf("round trip failed after a stall of %v: %v", time.Since(since), err)
+		return true
+	}
+	if err != nil {
+		t.Fatalf("round trip within the idle timeout: %v", err)
+	}
+	return false
+}
+
+// retryStalled runs try until it completes without reporting a stall of
+// the test itself, at most five times.
+func retryStalled(t *testing.T, try func() (stalled bool)) {
+	t.Helper()
+	for range 5 {
+		if !try() {
+			return
+		}
+	}
+	t.Fatal("the test was descheduled for too long five times in a row")
 }
 
 // TestTCPIdleTimeoutFreesSlots checks the slow-client story: with MaxConns
