@@ -518,3 +518,25 @@ func TestUDPClose(t *testing.T) {
 		t.Fatalf("ListenAndServe after Close = %v, want ErrServerClosed", err)
 	}
 }
+
+// TestUDPShutdownIdle checks Shutdown on a plain UDP socket, whose workers
+// are all waiting for a datagram: it returns at once, Serve returns
+// ErrServerClosed, and the port is free again.
+func TestUDPShutdownIdle(t *testing.T) {
+	s := &UDPServer{}
+	addr, served := startUDP(t, s, nil)
+	exchange(t, listenUDP(t), addr, []byte("before"), []byte("BEFORE"))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if err := served.wait(t); err != ErrServerClosed {
+		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	}
+	again, err := net.ListenPacket("udp", addr.String())
+	if err != nil {
+		t.Fatalf("listen on the address after Shutdown: %v", err)
+	}
+	again.Close()
+}
