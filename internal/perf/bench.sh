@@ -47,7 +47,13 @@ while [ "$i" -le "$count" ]; do
 	"$out/bin/servers.test" -test.run '^$' -test.bench '^BenchmarkUpper$' -test.count 1 -test.benchtime "$benchtime" >>"$out/go.txt"
 	i=$((i + 1))
 done
-$go tool benchstat -col /server "$out/go.txt" >"$out/benchstat.txt" 2>&1 || say "benchstat failed: see $out/benchstat.txt"
+# benchstat compares each baseline with the reference: TCP, UDP and the
+# transform apart, since each has its own baseline.
+{
+	$go tool benchstat -col /server -filter '-.name:/^(UDP|Upper)/' "$out/go.txt"
+	$go tool benchstat -col /server -filter '.name:/^UDP/' "$out/go.txt"
+	$go tool benchstat -col /impl -filter '.name:Upper' "$out/go.txt"
+} >"$out/benchstat.txt" 2>&1 || say "benchstat failed: see $out/benchstat.txt"
 
 # loadrun LABEL SERVER_CMD: upperload in every mode against the command.
 loadrun() {
