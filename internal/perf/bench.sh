@@ -5,10 +5,11 @@
 #
 # 1. The Go benchmarks of internal/perf (the reference servers against a
 #    plain Go echo loop and a minimal Go UDP echo, in one process) and
-#    BenchmarkUpper (servers), COUNT times over (default 6), each time with
-#    -count 1, so that the reference and its baseline are measured back to
-#    back under the same conditions; then benchstat over all the runs
-#    (OUTDIR/benchstat.txt).
+#    BenchmarkUpper and BenchmarkUpperCPU (servers), COUNT times over
+#    (default 6), each time with -count 1, so that the reference and its
+#    baseline are measured back to back under the same conditions; then
+#    benchstat over all the runs (OUTDIR/benchstat.txt: TCP, UDP and the
+#    transform apart, each against its own baseline).
 # 2. upperload against the reference (upperd, a process of its own) and
 #    against the Python example server (examples/python/server.py, when
 #    python3 is there), LOAD_RUNS times (default 3) per mode, LOAD_DURATION
@@ -44,7 +45,7 @@ i=1
 while [ "$i" -le "$count" ]; do
 	say "go benchmarks, run $i of $count"
 	"$out/bin/perf.test" -test.run '^$' -test.bench . -test.count 1 -test.benchtime "$benchtime" >>"$out/go.txt"
-	"$out/bin/servers.test" -test.run '^$' -test.bench '^BenchmarkUpper$' -test.count 1 -test.benchtime "$benchtime" >>"$out/go.txt"
+	"$out/bin/servers.test" -test.run '^$' -test.bench '^BenchmarkUpper(CPU)?$' -test.count 1 -test.benchtime "$benchtime" >>"$out/go.txt"
 	i=$((i + 1))
 done
 # benchstat compares each baseline with the reference: TCP, UDP and the
@@ -52,7 +53,7 @@ done
 {
 	$go tool benchstat -col /server -filter '-.name:/^(UDP|Upper)/' "$out/go.txt"
 	$go tool benchstat -col /server -filter '.name:/^UDP/' "$out/go.txt"
-	$go tool benchstat -col /impl -filter '.name:Upper' "$out/go.txt"
+	$go tool benchstat -col /impl -filter '.name:/^Upper/' "$out/go.txt"
 } >"$out/benchstat.txt" 2>&1 || say "benchstat failed: see $out/benchstat.txt"
 
 # loadrun LABEL SERVER_CMD: upperload in every mode against the command.

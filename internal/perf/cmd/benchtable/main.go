@@ -150,12 +150,13 @@ var targets = []struct {
 	}},
 	{"UDP", []check{{metric: "rtt/s", ratio: true, min: 0.90, text: ">= 0.90"}}},
 	{"IdleMemory", []check{{metric: "rss-B/conn", max: 10240, text: "< 10 KiB"}}},
+	{"UpperCPU", []check{{metric: "cpu-MB/s", min: 4000, text: ">= 4000 (swar)"}}},
 	{"Upper", []check{{metric: "MB/s", min: 4000, text: ">= 4000 (swar)"}}},
 }
 
 // shown lists the metrics the table shows, in order; others stay in the
 // raw output and benchstat's.
-var shown = []string{"MB/s", "rtt/s", "conns/s", "p50-us", "p99-us", "loss-%", "cpu-ns/op", "rss-B/conn", "heap+stack-B/conn", "retained-B"}
+var shown = []string{"MB/s", "cpu-MB/s", "rtt/s", "conns/s", "p50-us", "p99-us", "loss-%", "cpu-ns/op", "rss-B/conn", "heap+stack-B/conn", "retained-B"}
 
 // baselines are the servers compared with the reference, in order of
 // preference.
@@ -208,8 +209,12 @@ func goRows(res results) []row {
 		}
 		if refName == "swar" {
 			if u := servers["UpperASCII"]; u != nil {
-				rows = append(rows, row{bench: key + " (UpperASCII)", metric: "MB/s", ref: median(u["MB/s"]), baseName: baseName,
-					base: median(base["MB/s"]), ratio: pairedRatio(u["MB/s"], base["MB/s"])})
+				for _, m := range []string{"MB/s", "cpu-MB/s"} {
+					if _, ok := u[m]; ok {
+						rows = append(rows, row{bench: key + " (UpperASCII)", metric: m, ref: median(u[m]), baseName: baseName,
+							base: median(base[m]), ratio: pairedRatio(u[m], base[m])})
+					}
+				}
 			}
 		}
 	}
@@ -252,7 +257,7 @@ var noRatio = map[string]bool{"retained-B": true, "loss-%": true}
 
 // benchOrder puts the table's sections in the order.
 func benchOrder(key string) int {
-	for i, p := range []string{"TCPBulk", "TCPReqResp", "UDP", "IdleMemory", "TCPChurn", "Upper"} {
+	for i, p := range []string{"TCPBulk", "TCPReqResp", "UDP", "IdleMemory", "TCPChurn", "UpperCPU", "Upper"} {
 		if strings.HasPrefix(key, p) {
 			return i
 		}
