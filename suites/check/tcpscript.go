@@ -209,6 +209,13 @@ type tcpRun struct {
 	progress chan struct{} // a value after each read that got data
 	done     chan struct{} // closed when the reader stops
 
+	// planned is the reply the whole script is owed, upper(every byte it
+	// writes); useful is how much of it has arrived, in order, before any
+	// wrong or extra byte. Only useful bytes count as progress: a server
+	// that trickles wrong bytes forever must not keep the script waiting.
+	planned []byte
+	useful  int
+
 	stalled   string // why a Read step did not get its bytes, if it did not
 	stallStep int
 	writeErr  error
@@ -238,6 +245,9 @@ func (r *tcpRun) read(ctx context.Context, limit int) {
 	defer close(r.done)
 	res := r.conn.ReadToEndFunc(ctx, limit, func(p []byte) {
 		r.mu.Lock()
+		if r.useful == len(r.got) {
+			r.useful += commonPrefix(p, r.planned[r.useful:])
+		}
 		r.got = append(r.got, p...)
 		r.total += int64(len(p))
 		r.mu.Unlock()
@@ -252,15 +262,22 @@ func (r *tcpRun) read(ctx context.Context, limit int) {
 	r.mu.Unlock()
 }
 
-// waitFor waits until cond holds, as long as the stream keeps moving: it
-// gives up after ReplyTimeout without progress. It reports whether cond held.
+// waitFor waits until cond holds, as long as the reply keeps coming: it
+// gives up after ReplyTimeout without a further byte of the reply owed (see
+// tcpRun.useful). It reports whether cond held.
 func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool) bool) bool {
 	idle := r.e.T(ReplyTimeout)
 	timer := time.NewTimer(idle)
 	defer timer.Stop()
+	useful := -1
 	for {
 		r.mu.Lock()
 		total := r.total
+		if r.useful > useful {
+			// Another byte of the reply: the wait starts afresh.
+			timer.Reset(idle)
+			useful = r.useful
+		}
 		r.mu.Unlock()
 		ended := false
 		select {
@@ -276,10 +293,6 @@ func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool)
 		}
 		select {
 		case <-r.progress:
-			if !timer.Stop() {
-				<-timer.C
-			}
-			timer.Reset(idle)
 		case <-r.done:
 		case <-timer.C:
 			return false
@@ -291,7 +304,8 @@ func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool)
 
 // run executes the script, then ends the connection.
 func (r *tcpRun) run(ctx context.Context) {
-	limit := len(r.script.sentBytes()) + extraCap
+	r.planned = Upper(r.script.sentBytes())
+	limit := len(r.planned) + extraCap
 	// The reader lives as long as the script: run cancels it when the
 	// script ends, and every wait of the script is bounded by progress.
 	// readerLife only backs that up, and keeps the clients' unscaled
