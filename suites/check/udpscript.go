@@ -136,8 +136,18 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 			}
 		}
 	}()
+	// No reply may be longer than the script's longest request, so that is
+	// all a socket keeps of a datagram (a longer one is kept cut short and
+	// marked): a server that floods large datagrams cannot make the
+	// receivers hold more than their count of requests' worth.
+	keep := 0
+	for _, ss := range s.Sockets {
+		for _, d := range ss.Datagrams {
+			keep = max(keep, min(len(d), MaxUDPPayload))
+		}
+	}
 	for i, ss := range s.Sockets {
-		r, err := openUDPRun(ctx, e, i, ss)
+		r, err := openUDPRun(ctx, e, i, ss, keep)
 		if err != nil {
 			return fmt.Errorf("check: opening UDP socket %d: %s", i, DescribeErr(err))
 		}
@@ -231,7 +241,7 @@ type udpRun struct {
 	dropped int                // received beyond the receiver's limit
 }
 
-func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript) (*udpRun, error) {
+func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep int) (*udpRun, error) {
 	var c *clients.UDPConn
 	var err error
 	if ss.Connected {
@@ -268,7 +278,7 @@ func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript) (*udpRu
 	}
 	// Keep every reply a conforming server could send (one per try) and
 	// some extras to show a misbehaving one; count the rest.
-	r.recv = clients.NewReceiver(c, clients.MaxDatagram, UDPTries*n+64)
+	r.recv = clients.NewReceiver(c, keep, UDPTries*n+64)
 	e.logf("udp socket %d (connected %v): %s -> %s, %d datagrams", idx, ss.Connected, c.Conn.LocalAddr(), c.Remote, n)
 	return r, nil
 }
