@@ -1,0 +1,285 @@
+package suiterun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/upcheck/upcheck/suites/report"
+)
+
+// Options say how to run the suites once.
+type Options struct {
+	// Suites is the suites' test binary (see BuildSuites).
+	Suites string
+	// ServerCmd is the server command, in UPCHECK_SERVER_CMD's syntax:
+	// {tcp}, {udp} and {host} are filled in by the suites.
+	ServerCmd string
+	// Report is the path of the conformance report's JSON. The Markdown
+	// twin goes beside it (.md), as do ginkgo's JSON report (.ginkgo.json)
+	// and the run's output (.log).
+	Report string
+	// Dir is where the suites run, and so where the server command runs:
+	// the module root (see ModuleRoot).
+	Dir string
+	// LabelFilter, if set, selects the specs (ginkgo's --label-filter),
+	// such as "tcp" or "TCP-EOF".
+	LabelFilter string
+	// TimeScale, if not 0, multiplies every timeout of the suites
+	// (UPCHECK_TIME_SCALE).
+	TimeScale float64
+	// UDPMax, if not 0, is the implementation's declared maximum datagram
+	// payload (UPCHECK_UDP_MAX).
+	UDPMax int
+	// Seed, if not 0, is ginkgo's random seed, which orders the specs and
+	// seeds their random inputs: the same seed runs the same checks.
+	Seed int64
+	// Grace is how long the suites get to stop their server and write
+	// their reports when ctx is done, before they are killed; 0 means
+	// 20 seconds.
+	Grace time.Duration
+}
+
+// Paths of the files a run writes, derived from Options.Report.
+func (o Options) paths() (js, md, ginkgo, log string) {
+	js, md = report.Paths(o.Report)
+	base := strings.TrimSuffix(js, ".json")
+	return js, md, base + ".ginkgo.json", base + ".log"
+}
+
+// Result is what one run of the suites found.
+type Result struct {
+	// Report is the conformance report.
+	Report report.Report
+	// Specs are the specs selected to run (those the label filter left
+	// out are not listed), in the order they ran.
+	Specs []Spec
+	// ExitCode is the suites' exit status: 0 when every MUST requirement
+	// passed.
+	ExitCode int
+	// Elapsed is how long the run took.
+	Elapsed time.Duration
+	// JSON, Markdown, Ginkgo and Log are the paths of the files it wrote.
+	JSON, Markdown, Ginkgo, Log string
+}
+
+// Spec is one spec of a run.
+type Spec struct {
+	// Text is the spec's full text: its containers' and its own.
+	Text string
+	// Labels are its labels: its requirement ID and protocol.
+	Labels []string
+	// State is ginkgo's verdict: "passed", "failed", "skipped",
+	// "timedout", "aborted", "panicked" or "interrupted".
+	State string
+	// Failure is the first line of its failure message, if any.
+	Failure string
+	// RunTime is how long it ran.
+	RunTime time.Duration
+}
+
+// Failed reports whether the spec failed (a timeout and a panic are
+// failures too).
+func (s Spec) Failed() bool {
+	switch s.State {
+	case "failed", "timedout", "aborted", "panicked", "interrupted":
+		return true
+	}
+	return false
+}
+
+// Has reports whether the spec has the label l.
+func (s Spec) Has(l string) bool {
+	for _, x := range s.Labels {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// FailedSpecs returns the specs labelled id that failed, or every failed
+// spec when id is "".
+func (r *Result) FailedSpecs(id string) []Spec {
+	var out []Spec
+	for _, s := range r.Specs {
+		if s.Failed() && (id == "" || s.Has(id)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Status returns the report's status of requirement id, "" if absent.
+func (r *Result) Status(id string) report.Status {
+	if q, ok := r.Requirement(id); ok {
+		return q.Status
+	}
+	return ""
+}
+
+// Requirement returns the report's line for requirement id.
+func (r *Result) Requirement(id string) (report.Requirement, bool) {
+	for _, q := range r.Report.Requirements {
+		if q.ID == id {
+			return q, true
+		}
+	}
+	return report.Requirement{}, false
+}
+
+// Run runs the suites once as o says and reads back their reports. A run
+// whose server fails the suites is a result, not an error: the error is
+// for a run that could not be made or left no report (the binary is
+// missing, it was killed, the report does not parse). When ctx is done the
+// suites are interrupted, given o.Grace to stop their server, then killed.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Suites == "" || o.ServerCmd == "" || o.Report == "" {
+		return nil, errors.New("suiterun: Suites, ServerCmd and Report are required")
+	}
+	if !filepath.IsAbs(o.Report) {
+		abs, err := filepath.Abs(o.Report)
+		if err != nil {
+			return nil, fmt.Errorf("suiterun: %w", err)
+		}
+		o.Report = abs
+	}
+	js, md, gj, logPath := o.paths()
+	for _, p := range []string{js, md, gj} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("suiterun: %w", err)
+		}
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("suiterun: %w", err)
+	}
+	defer logFile.Close()
+
+	args := []string{
+		"-server-cmd", o.ServerCmd,
+		"-report", js,
+		"-ginkgo.json-report", gj,
+		"-ginkgo.no-color",
+	}
+	if o.LabelFilter != "" {
+		args = append(args, "-ginkgo.label-filter", o.LabelFilter)
+	}
+	if o.TimeScale != 0 {
+		args = append(args, "-time-scale", strconv.FormatFloat(o.TimeScale, 'g', -1, 64))
+	}
+	if o.UDPMax != 0 {
+		args = append(args, "-udp-max", strconv.Itoa(o.UDPMax))
+	}
+	if o.Seed != 0 {
+		args = append(args, "-ginkgo.seed", strconv.FormatInt(o.Seed, 10))
+	}
+	cmd := exec.CommandContext(ctx, o.Suites, args...)
+	cmd.Dir = o.Dir
+	cmd.Env = cleanEnv(os.Environ())
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Interrupted, ginkgo runs the suite's cleanup, which stops the
+	// server command's whole process group; killed, it would leave it.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = o.Grace
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 20 * time.Second
+	}
+	begin := time.Now()
+	runErr := cmd.Run()
+	res := &Result{Elapsed: time.Since(begin), JSON: js, Markdown: md, Ginkgo: gj, Log: logPath}
+	var exit *exec.ExitError
+	switch {
+	case runErr == nil:
+	case errors.As(runErr, &exit) && exit.Exited() && ctx.Err() == nil:
+		res.ExitCode = exit.ExitCode()
+	default:
+		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.ServerCmd, runErr, logPath)
+	}
+	if res.Report, err = readReport(js); err != nil {
+		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.ServerCmd, err, logPath)
+	}
+	if res.Specs, err = readSpecs(gj); err != nil {
+		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.ServerCmd, err, logPath)
+	}
+	return res, nil
+}
+
+// cleanEnv drops the UPCHECK_* settings: the run's target is the one its
+// options name, whatever the caller's environment says.
+func cleanEnv(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "UPCHECK_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func readReport(path string) (report.Report, error) {
+	var r report.Report
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, fmt.Errorf("no conformance report: %w", err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("conformance report %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// readSpecs reads the specs of ginkgo's JSON report at path.
+func readSpecs(path string) ([]Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("no ginkgo report: %w", err)
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(b, &reports); err != nil {
+		return nil, fmt.Errorf("ginkgo report %s: %w", path, err)
+	}
+	var specs []Spec
+	for _, r := range reports {
+		for _, sr := range r.SpecReports {
+			if sr.LeafNodeType != types.NodeTypeIt {
+				continue
+			}
+			if sr.State == types.SpecStateSkipped && sr.FailureMessage() == "" && !selected(r, sr) {
+				continue
+			}
+			specs = append(specs, Spec{
+				Text:    sr.FullText(),
+				Labels:  sr.Labels(),
+				State:   sr.State.String(),
+				Failure: firstLine(sr.FailureMessage()),
+				RunTime: sr.RunTime,
+			})
+		}
+	}
+	return specs, nil
+}
+
+// selected reports whether the run's label filter selects sr.
+func selected(r types.Report, sr types.SpecReport) bool {
+	ok, err := sr.MatchesLabelFilter(r.SuiteConfig.LabelFilter)
+	return ok && err == nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	return s
+}

@@ -1,0 +1,185 @@
+package suiterun
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/upcheck/upcheck/suites/check"
+	"github.com/upcheck/upcheck/suites/report"
+)
+
+// fakeSuites writes a shell script that stands in for the suites' test
+// binary: it records its arguments, working directory and environment,
+// writes the reports it is told to (the conformance report from report,
+// ginkgo's from ginkgoReport) and exits with status exit.
+func fakeSuites(t *testing.T, rep report.Report, ginkgoReport []types.Report, exit string) (bin, record string) {
+	t.Helper()
+	dir := t.TempDir()
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gj, err := json.Marshal(ginkgoReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"report.json": js, "ginkgo.json": gj} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record = filepath.Join(dir, "record")
+	script := `#!/bin/sh
+{ for a in "$@"; do echo "arg $a"; done; echo "pwd $(pwd)"; env | grep '^UPCHECK_' | sed 's/^/env /'; } > ` + record + `
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-report) cp ` + filepath.Join(dir, "report.json") + ` "$2"; shift ;;
+	-ginkgo.json-report) cp ` + filepath.Join(dir, "ginkgo.json") + ` "$2"; shift ;;
+	esac
+	shift
+done
+echo "some output"
+exit ` + exit + "\n"
+	bin = filepath.Join(dir, "suites.test")
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin, record
+}
+
+func sampleReports() (report.Report, []types.Report) {
+	rep := report.Report{Target: "command: x", Requirements: []report.Requirement{
+		{ID: "TCP-EOF", Level: check.Must, Status: report.Fail, Specs: 1, Observed: "a reset"},
+		{ID: "UDP-ONCE", Level: check.Must, Status: report.Skip, Observed: "not selected"},
+	}}
+	gr := []types.Report{{
+		SuiteConfig: types.SuiteConfig{LabelFilter: "tcp"},
+		SpecReports: types.SpecReports{
+			{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStatePassed},
+			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"TCP-EOF"}, LeafNodeText: "half-close",
+				ContainerHierarchyLabels: [][]string{{"TCP-EOF", "tcp"}}, State: types.SpecStateFailed,
+				Failure: types.Failure{Message: "TCP-EOF: expected EOF\nobserved a reset"}},
+			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"TCP-BYTES"}, LeafNodeText: "all bytes",
+				ContainerHierarchyLabels: [][]string{{"TCP-BYTES", "tcp"}}, State: types.SpecStatePassed},
+			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"UDP-ONCE"}, LeafNodeText: "once",
+				ContainerHierarchyLabels: [][]string{{"UDP-ONCE", "udp"}}, State: types.SpecStateSkipped},
+		},
+	}}
+	return rep, gr
+}
+
+func TestRunPassesTheOptionsAndReadsTheReports(t *testing.T) {
+	rep, gr := sampleReports()
+	bin, record := fakeSuites(t, rep, gr, "1")
+	t.Setenv("UPCHECK_TCP", "127.0.0.1:1") // must not reach the suites
+	wd := t.TempDir()
+	out := filepath.Join(t.TempDir(), "runs", "x.json")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{
+		Suites: bin, ServerCmd: "srv --tcp {tcp}", Report: out, Dir: wd,
+		LabelFilter: "tcp", TimeScale: 0.25, UDPMax: 1024, Seed: 42,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 1 {
+		t.Errorf("ExitCode = %d, want 1", res.ExitCode)
+	}
+	if got := res.Status("TCP-EOF"); got != report.Fail {
+		t.Errorf("Status(TCP-EOF) = %q, want fail", got)
+	}
+	if got := res.Status("NOPE"); got != "" {
+		t.Errorf("Status(NOPE) = %q, want empty", got)
+	}
+	// The spec the label filter left out is not listed; the others are,
+	// with their labels and the first line of their failure.
+	if len(res.Specs) != 2 {
+		t.Fatalf("Specs = %+v, want the 2 selected specs", res.Specs)
+	}
+	failed := res.FailedSpecs("TCP-EOF")
+	if len(failed) != 1 || failed[0].Text != "TCP-EOF half-close" || failed[0].Failure != "TCP-EOF: expected EOF" || !failed[0].Has("tcp") {
+		t.Errorf("FailedSpecs(TCP-EOF) = %+v", failed)
+	}
+	if n := len(res.FailedSpecs("")); n != 1 {
+		t.Errorf("%d failed specs, want 1", n)
+	}
+	if res.JSON != out || res.Markdown != strings.TrimSuffix(out, ".json")+".md" {
+		t.Errorf("paths %q, %q", res.JSON, res.Markdown)
+	}
+	if b, err := os.ReadFile(res.Log); err != nil || !strings.Contains(string(b), "some output") {
+		t.Errorf("log %s: %q, %v", res.Log, b, err)
+	}
+
+	b, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, want := range [][]string{
+		{"arg -server-cmd", "arg srv --tcp {tcp}"},
+		{"arg -report", "arg " + out},
+		{"arg -ginkgo.label-filter", "arg tcp"},
+		{"arg -time-scale", "arg 0.25"},
+		{"arg -udp-max", "arg 1024"},
+		{"arg -ginkgo.seed", "arg 42"},
+	} {
+		i := slices.Index(lines, want[0])
+		if i < 0 || i+1 >= len(lines) || lines[i+1] != want[1] {
+			t.Errorf("arguments %q do not hold %q", lines, want)
+		}
+	}
+	if !slices.Contains(lines, "pwd "+wd) {
+		t.Errorf("the suites did not run in %s: %q", wd, lines)
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "env ") {
+			t.Errorf("the suites saw the caller's setting %s", l)
+		}
+	}
+}
+
+func TestRunWithoutReportIsAnError(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "suites.test")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho crashed\nexit 2\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), Options{Suites: bin, ServerCmd: "x", Report: filepath.Join(t.TempDir(), "r.json")})
+	if err == nil || !strings.Contains(err.Error(), "no conformance report") {
+		t.Errorf("err = %v, want no conformance report", err)
+	}
+}
+
+func TestRunNeedsItsOptions(t *testing.T) {
+	for _, o := range []Options{{}, {Suites: "x", ServerCmd: "y"}, {Suites: "x", Report: "r.json"}} {
+		if _, err := Run(context.Background(), o); err == nil {
+			t.Errorf("Run(%+v) = nil error", o)
+		}
+	}
+}
+
+func TestRunMissingBinary(t *testing.T) {
+	_, err := Run(context.Background(), Options{Suites: filepath.Join(t.TempDir(), "none"), ServerCmd: "x", Report: filepath.Join(t.TempDir(), "r.json")})
+	if err == nil {
+		t.Error("no error for a missing binary")
+	}
+}
+
+func TestModuleRoot(t *testing.T) {
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil || !strings.Contains(string(b), "module github.com/upcheck/upcheck") {
+		t.Errorf("%s/go.mod: %v", root, err)
+	}
+}
