@@ -1,0 +1,83 @@
+package matrix
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/upcheck/upcheck/suites/check"
+	"github.com/upcheck/upcheck/suites/report"
+)
+
+// Markdown renders the matrix as a Markdown table, one row per
+// requirement and one column per implementation, then the
+// implementations' commands and notes and the texts of every failure.
+func Markdown(cols []Column) string {
+	var b strings.Builder
+	b.WriteString("# upcheck conformance matrix\n\n")
+	b.WriteString("| requirement | level |")
+	for _, c := range cols {
+		fmt.Fprintf(&b, " %s |", mdText(c.Name))
+	}
+	b.WriteString("\n| --- | --- |" + strings.Repeat(" --- |", len(cols)) + "\n")
+	for _, req := range check.Requirements {
+		fmt.Fprintf(&b, "| %s | %s |", req.ID, req.Level)
+		for _, c := range cols {
+			fmt.Fprintf(&b, " %s |", mdStatus(c.Cell(req.ID).Status))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| | |")
+	for _, c := range cols {
+		fmt.Fprintf(&b, " %s |", mdText(c.Summary()))
+	}
+	b.WriteString("\n\n## Implementations\n\n")
+	for _, c := range cols {
+		fmt.Fprintf(&b, "- **%s**", mdText(c.Name))
+		if c.Note != "" {
+			fmt.Fprintf(&b, ": %s", mdText(c.Note))
+		}
+		fmt.Fprintf(&b, "\n  - command: `%s`\n", strings.ReplaceAll(c.Command, "`", "'"))
+		switch {
+		case c.Skipped != "":
+			fmt.Fprintf(&b, "  - skipped: %s\n", mdText(c.Skipped))
+		case c.Err != "":
+			fmt.Fprintf(&b, "  - error: %s\n", mdText(c.Err))
+		case c.ReportFile != "":
+			fmt.Fprintf(&b, "  - report: [%s](%s), %s\n", c.ReportFile, c.ReportFile, c.Elapsed.Round(100*time.Millisecond))
+		}
+	}
+	var fails []string
+	for _, c := range cols {
+		for _, req := range check.Requirements {
+			cell := c.Cell(req.ID)
+			if cell.Status != report.Fail && !(cell.Status == report.Error && c.Report != nil) {
+				continue
+			}
+			fails = append(fails, fmt.Sprintf("- %s, %s (%s): observed %s; expected %s; %s\n",
+				mdText(c.Name), req.ID, cell.Status, mdText(cell.Observed), mdText(cell.Expected), mdText(cell.Evidence)))
+		}
+	}
+	if len(fails) > 0 {
+		b.WriteString("\n## Failures\n\n")
+		b.WriteString(strings.Join(fails, ""))
+	}
+	return b.String()
+}
+
+// mdStatus marks the statuses that need a look.
+func mdStatus(s report.Status) string {
+	switch s {
+	case report.Fail, report.Error:
+		return "**" + string(s) + "**"
+	}
+	return string(s)
+}
+
+// mdText makes s one line of Markdown text whose markup characters show
+// as themselves.
+func mdText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "|", `\|`)
+	return r.Replace(s)
+}
