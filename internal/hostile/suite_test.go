@@ -45,7 +45,7 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	c := exec.CommandContext(ctx, suite, "-ginkgo.no-color", "-ginkgo.label-filter="+labels, "-server-cmd", cmd)
 	// The suite runs in its package's directory, as go test runs it.
 	c.Dir = filepath.Join(moduleRoot(t), "suites")
-	c.Env = append(os.Environ(), "UPCHECK_TIME_SCALE=0.3", "UPCHECK_REPORT="+rep)
+	c.Env = append(cleanEnv(), "UPCHECK_TIME_SCALE=0.3", "UPCHECK_REPORT="+rep)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	start := time.Now()
@@ -74,6 +74,17 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	}
 	t.Logf("suite against %q (%s): exit %d after %v, peak RSS %d MiB", cmd, labels, r.code, r.elapsed.Round(time.Millisecond), r.maxRSS>>20)
 	return r
+}
+
+// cleanEnv is the environment without any UPCHECK_ setting of the caller.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "UPCHECK_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // moduleRoot is the directory holding go.mod, above the test's.
