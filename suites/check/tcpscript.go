@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/upcheck/upcheck/clients"
@@ -327,6 +328,7 @@ func (r *tcpRun) run(ctx context.Context) {
 			r.sent = append(r.sent, st.Data[:n]...)
 			if err != nil {
 				r.writeErr, r.writeStep = err, i
+				r.settle(ctx, err)
 				return
 			}
 		case Pause:
@@ -344,6 +346,7 @@ func (r *tcpRun) run(ctx context.Context) {
 		case HalfClose:
 			if err := r.conn.CloseWrite(); err != nil {
 				r.writeErr, r.writeStep = err, i
+				r.settle(ctx, err)
 				return
 			}
 			if !r.waitFor(ctx, func(_ int64, ended bool) bool { return ended }) {
@@ -362,6 +365,16 @@ func (r *tcpRun) run(ctx context.Context) {
 	want := int64(len(r.sent))
 	if !r.waitFor(ctx, func(total int64, _ bool) bool { return total >= want }) {
 		r.stalled, r.stallStep = r.describeShort(want), len(r.script.Steps)
+	}
+}
+
+// settle lets the reader take the bytes that arrived before a reset, when
+// err says a write or the half-close found the connection reset: closing
+// it at once could throw them away before the reader got to them. The
+// connection is gone, so the reader ends as soon as it has them.
+func (r *tcpRun) settle(ctx context.Context, err error) {
+	if clients.EndOf(err) == clients.EndReset || errors.Is(err, syscall.ENOTCONN) {
+		r.waitFor(ctx, func(_ int64, ended bool) bool { return ended })
 	}
 }
 
