@@ -26,7 +26,7 @@ var _ = Describe("TCP-STREAM", Label("TCP-STREAM", "tcp"), func() {
 			Payload: clients.Payload(n, size),
 			Chunks:  check.RandomChunks(s, 64, maxChunk),
 		}
-		return Entry(c.Name, c, within())
+		return Entry(c.Name, c, within(), Offset(1))
 	}
 
 	DescribeTable("the reply stream is upper(the request stream), whatever the writes", stream,

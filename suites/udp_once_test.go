@@ -6,9 +6,10 @@ import (
 	"github.com/upcheck/upcheck/suites/check"
 )
 
-// UDP-ONCE: exactly one reply per datagram. Unique payloads are sent once
-// each and never resent; after a quiet period every duplicate, extra or
-// oversized reply counts. A lost reply is not a UDP-ONCE failure.
+// UDP-ONCE: exactly one reply per datagram. Unique payloads are resent only
+// while unanswered, and each send may bring at most one reply; after a quiet
+// period every reply beyond that, every extra datagram and every reply
+// larger than its request counts.
 var _ = Describe("UDP-ONCE", Label("UDP-ONCE", "udp"), func() {
 	It("sends one reply per datagram, never a duplicate, an extra or a larger one", func(ctx SpecContext) {
 		verify("UDP-ONCE", check.UDPOnce(bound(ctx), env(), 100))

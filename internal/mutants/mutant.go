@@ -14,9 +14,10 @@ import (
 type Mutant struct {
 	// Name is the constructor's name, also the name mutantd takes.
 	Name string
-	// Breaks lists the requirement IDs whose specs see the fault. The first
-	// is the MUST requirement the mutant was written to break; the others
-	// are broken as a direct consequence.
+	// Breaks lists the requirements the fault breaks. The first is the MUST
+	// requirement the mutant was written to break; the others are broken
+	// as a direct consequence. Specs of further requirements may fail too:
+	// each spec reports under its own ID whatever symptom it meets.
 	Breaks []string
 	// Bug says in one sentence what the code does wrong, as its author
 	// would recognise it.

@@ -131,7 +131,7 @@ const (
 	CloseMidReply
 )
 
-var disconnectNames = [...]string{"close without reading a large reply", "close mid-write", "close mid-reply"}
+var disconnectNames = [...]string{"close with a large reply still due", "close right after a large write", "close after reading part of a large reply"}
 
 func (c DisconnectCase) String() string { return disconnectNames[c] }
 

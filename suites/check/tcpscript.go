@@ -170,8 +170,8 @@ func (s TCPScript) idOr(id string) string {
 	return id
 }
 
-// probeTCP checks that a new connection gets "a" answered with "A" and an
-// orderly close after a half-close.
+// probeTCP checks that a new connection is accepted and gets "a" answered
+// with "A".
 func probeTCP(ctx context.Context, e Env) error {
 	ctx, cancel := e.within(ctx, DialTimeout+ReplyTimeout)
 	defer cancel()
@@ -388,6 +388,13 @@ func (r *tcpRun) write(ctx context.Context, st TCPStep) (int, error) {
 	sizes := st.Chunks
 	if len(sizes) == 0 {
 		sizes = []int{max(len(st.Data), 1)}
+	}
+	if len(st.Data) == 0 {
+		// A zero-length write is a real write(2) of nothing, as the
+		// seed's client would make with msg = '': TCP sends no segment.
+		r.conn.Conn.SetWriteDeadline(time.Now().Add(r.e.T(ReplyTimeout)))
+		_, err := r.conn.Conn.Write(st.Data)
+		return 0, err
 	}
 	written := 0
 	for k := 0; written < len(st.Data); k++ {
