@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -34,6 +35,17 @@ const (
 // request unanswered): they start first so that they do not finish last.
 var slowFirst = []string{"LineBuffered", "FillBuffer", "NoCloseOnEOF", "TickerFlush", "Serial", "LockedRead", "UDPFirstPeer", "UDPFixedLog"}
 
+// pythonCmd runs the Python example (examples/python), from the module
+// root.
+const pythonCmd = "python3 examples/python/server.py --tcp {tcp} --udp {udp}"
+
+// pythonScale is the Python example's time scale. Its socketserver listens
+// with a backlog of 5 and starts a thread per connection: 200 clients
+// connecting at once queue behind SYN retransmits (1 s, 2 s, 4 s), and
+// during make test the machine's two cores also run every other package
+// and the mutants. What it is judged on is what comes back, not how fast.
+const pythonScale = 2
+
 // exitAtOnceCmd is a server command that exits as soon as it starts.
 const exitAtOnceCmd = "echo starting on {tcp} and {udp}; exit 3"
 
@@ -56,10 +68,14 @@ type campaign struct {
 	mutantRuns map[string]suitesRun
 	reference  suitesRun
 	exitAtOnce suitesRun
+	// python is the Python example's run; pythonSkipped says why there
+	// is none.
+	python        suitesRun
+	pythonSkipped string
 
 	fuzzDone chan struct{}
-	fuzz     map[string]map[string]*Caught // mutant -> property -> result
-	fuzzRef  map[string]*Caught            // property -> result on the reference
+	fuzz     map[string]map[string]*fuzzResult // mutant -> property -> result
+	fuzzRef  map[string]*Caught                // property -> result on the reference
 }
 
 var the = campaign{suitesDone: make(chan struct{}), fuzzDone: make(chan struct{})}
@@ -101,6 +117,7 @@ func (c *campaign) wait() {
 // suites returns the suites' half of the campaign, running it if needed.
 func suites(t *testing.T) *campaign {
 	t.Helper()
+	skipShort(t)
 	the.begin()
 	<-the.suitesDone
 	if the.buildErr != nil {
@@ -112,15 +129,25 @@ func suites(t *testing.T) *campaign {
 // fuzzing returns the fuzz half of the campaign, running it if needed.
 func fuzzing(t *testing.T) *campaign {
 	t.Helper()
+	skipShort(t)
 	the.begin()
 	<-the.fuzzDone
 	return &the
 }
 
+// skipShort skips the campaign's tests under go test -short: it takes
+// minutes.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the mutation campaign takes about two minutes: run without -short")
+	}
+}
+
 // runSuites builds the suites' test binary, mutantd and upperd once, then
 // runs the suites against every mutant (its protocol's specs only, at
-// mutantScale), the reference (every spec, at the default scale) and
-// exitAtOnceCmd, suiteRuns at a time.
+// mutantScale), the reference and the Python example (every spec, at the
+// default scale) and exitAtOnceCmd, suiteRuns at a time.
 func (c *campaign) runSuites() {
 	ctx := context.Background()
 	root, err := suiterun.ModuleRoot()
@@ -158,6 +185,15 @@ func (c *campaign) runSuites() {
 		ServerCmd: upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}",
 		Report:    report("reference"),
 	}, func(r suitesRun) { c.reference = r }})
+	if _, err := exec.LookPath("python3"); err != nil {
+		c.pythonSkipped = "python3 is not on PATH"
+	} else {
+		jobs = append(jobs, job{"python", suiterun.Options{
+			ServerCmd: pythonCmd,
+			Report:    report("python"),
+			TimeScale: pythonScale,
+		}, func(r suitesRun) { c.python = r }})
+	}
 	jobs = append(jobs, job{"exit-at-once", suiterun.Options{
 		ServerCmd: exitAtOnceCmd,
 		Report:    report("exit-at-once"),

@@ -2,7 +2,9 @@ package mutation
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -109,6 +111,25 @@ func (c *Caught) Failure() string {
 	}
 	return strings.Join(strings.Fields(msg), " ")
 }
+
+// Passed returns how many cases passed before the one that falsified the
+// property, as rapid counts them ("failed after N tests"); -1 when the
+// property was not falsified.
+func (c *Caught) Passed() int {
+	if !c.Falsified() {
+		return -1
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := passedRE.FindStringSubmatch(c.errs[0])
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+var passedRE = regexp.MustCompile(`^\[rapid\] (?:failed|panic) after (\d+) tests`)
 
 // Lines returns the recorded log lines.
 func (c *Caught) Lines() []string {

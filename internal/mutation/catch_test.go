@@ -2,7 +2,7 @@ package mutation
 
 import (
 	"flag"
-	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +19,9 @@ func TestCatchRecordsAFalsifiedProperty(t *testing.T) {
 	if !c.Failed() || !c.Falsified() || c.Skipped() {
 		t.Fatalf("Failed %v, Falsified %v, Skipped %v; want falsified", c.Failed(), c.Falsified(), c.Skipped())
 	}
+	if c.Passed() < 0 {
+		t.Errorf("Passed() = %d; errors %q", c.Passed(), c.Errors())
+	}
 	// Shrunk to the smallest failing value, without rapid's instructions.
 	if got := c.Failure(); got != "101 is over 100" {
 		t.Errorf("Failure() = %q, want %q (errors: %q)", got, "101 is over 100", c.Errors())
@@ -34,11 +37,15 @@ func TestCatchRecordsAPassingProperty(t *testing.T) {
 		n++
 		rapid.Int().Draw(t, "n")
 	})
-	if c.Failed() || c.Falsified() || c.Failure() != "" {
+	if c.Failed() || c.Falsified() || c.Failure() != "" || c.Passed() != -1 {
 		t.Errorf("Failed %v, Falsified %v, Failure %q; want a pass", c.Failed(), c.Falsified(), c.Failure())
 	}
-	if want := flag.Lookup("rapid.checks").Value.String(); fmt.Sprint(n) != want {
-		t.Errorf("%d checks, want %s", n, want)
+	want, _ := strconv.Atoi(flag.Lookup("rapid.checks").Value.String())
+	if testing.Short() {
+		want /= 5 // as rapid does
+	}
+	if n != want {
+		t.Errorf("%d checks, want %d", n, want)
 	}
 }
 

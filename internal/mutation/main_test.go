@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 	the.wait()
 	if table != "" {
 		fmt.Print("\n" + table)
-		if err := writeTable(table); err != nil {
+		if err := writeReports(table, checkedBy); err != nil {
 			fmt.Fprintf(os.Stderr, "mutation: %v\n", err)
 			code = 1
 		}
@@ -69,9 +69,9 @@ func rapidFlags() error {
 	return nil
 }
 
-// writeTable writes the table to reports/mutation.md under the module
-// root.
-func writeTable(table string) error {
+// writeReports writes the table to reports/mutation.md under the module
+// root, and what checks each requirement to reports/checked-by.md.
+func writeReports(table, checkedBy string) error {
 	root, err := suiterun.ModuleRoot()
 	if err != nil {
 		return err
@@ -86,5 +86,10 @@ func writeTable(table string) error {
 		return err
 	}
 	fmt.Printf("mutation table: %s\n", path)
-	return nil
+	if checkedBy == "" {
+		return nil
+	}
+	path = filepath.Join(dir, "checked-by.md")
+	text = "# What checks each requirement\n\nDerived from a run of the suites against the reference, package fuzz's properties and the mutation tests (go test ./internal/mutation).\n\n" + checkedBy
+	return os.WriteFile(path, []byte(text), 0o644)
 }

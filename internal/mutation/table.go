@@ -21,6 +21,8 @@ type Row struct {
 	// Specs are the specs that failed, those of its first requirement
 	// first.
 	Specs []string
+	// SpecsNote, when no spec caught it, says why none is expected to.
+	SpecsNote string
 	// Fuzz are the fuzz properties it falsified.
 	Fuzz []string
 	// FuzzNote, when no property caught it, says why none is expected to.
@@ -52,7 +54,7 @@ func Table(rows []Row) string {
 		}
 		cells = append(cells, []string{
 			r.Mutant, strings.Join(r.Breaks, ", "), caught,
-			orDash(strings.Join(r.Failing, ", ")), specsCell(r.Specs), fuzz,
+			orDash(strings.Join(r.Failing, ", ")), specsCell(r.Specs, r.SpecsNote), fuzz,
 		})
 	}
 	width := make([]int, len(header))
@@ -98,9 +100,12 @@ func ScoreLine(rows []Row) string {
 	return fmt.Sprintf("mutation score: %d/%d (%d%%)", caught, len(rows), pct)
 }
 
-// specsCell is "N: name, name, ..." for a table cell.
-func specsCell(specs []string) string {
+// specsCell is "N: name, name, ..." for a table cell, or "- (note)".
+func specsCell(specs []string, note string) string {
 	if len(specs) == 0 {
+		if note != "" {
+			return "- (" + cellText(note) + ")"
+		}
 		return "-"
 	}
 	var names []string

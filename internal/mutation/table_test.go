@@ -11,7 +11,7 @@ func TestTable(t *testing.T) {
 			Specs: []string{"TCP-BYTES maps each of the 256 byte values alone", "TCP-BYTES a|b", "TCP-BYTES third"}, Fuzz: []string{"TCPScripts"}},
 		{Mutant: "ConnLimitLeak", Breaks: []string{"TCP-CHURN", "TCP-RESET"}, Caught: true, Failing: []string{"TCP-CHURN"},
 			Specs: []string{"TCP-CHURN serves 2000 sequential and 500 overlapping connections, every 10th reset"}, FuzzNote: "needs 1000 connections"},
-		{Mutant: "Missed", Breaks: []string{"UDP-ONCE"}},
+		{Mutant: "Missed", Breaks: []string{"UDP-ONCE"}, SpecsNote: "no spec | sends it"},
 	}
 	got := Table(rows)
 	lines := strings.Split(strings.TrimSpace(got), "\n")
@@ -32,7 +32,7 @@ func TestTable(t *testing.T) {
 	for _, want := range []string{
 		"| UnicodeUpper ", "| yes ", "3: TCP-BYTES maps each of the 256 byte values alone; TCP-BYTES a\\|b, ...", "| TCPScripts ",
 		"| TCP-CHURN, TCP-RESET ", "1: TCP-CHURN serves 2000 sequential and 500 overlapping connec…", "- (needs 1000 connections)",
-		"| Missed ", "| no ",
+		"| Missed ", "| no ", "| - (no spec \\| sends it) ",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)
