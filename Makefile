@@ -7,14 +7,15 @@ REPORTS ?= reports
 # Extra arguments for the suites, for example GINKGO_FLAGS=--label-filter=TCP-EOF
 GINKGO_FLAGS ?=
 
-.PHONY: all build serve test vet fmt conformance clean
+.PHONY: all build serve test vet fmt conformance bench soak clean
 
 all: build
 
 ## build: compile every package and the binaries into bin/
 build:
 	$(GO) build ./...
-	$(GO) build -o bin/ ./servers/cmd/upperd ./clients/cmd/upperc
+	$(GO) build -o bin/ ./servers/cmd/upperd ./clients/cmd/upperc ./clients/cmd/upperload \
+		./fuzz/cmd/replay ./internal/mutants/cmd/mutantd
 
 ## serve: run the reference servers on the seed's address, 127.0.0.1:8080
 serve:
@@ -40,6 +41,18 @@ vet:
 ## fmt: format every Go file
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## bench: the reference servers against plain Go baselines (and the Python
+## example when python3 is there): one table of ratios; raw results and
+## benchstat's statistics under reports/bench (about 12 minutes; COUNT,
+## LOAD_RUNS, LOAD_DURATION, BENCHTIME tune it)
+bench:
+	GO="$(GO)" sh internal/perf/bench.sh $(REPORTS)/bench
+
+## soak: hold 9,000 idle connections to the reference for 4 minutes and
+## check every one still answers (needs ulimit -n of about 18,200)
+soak:
+	$(GO) run ./clients/cmd/upperload -mode idle-hold -conns 9000 -duration 4m
 
 clean:
 	rm -rf bin $(REPORTS)
