@@ -58,9 +58,13 @@ type TCPServer struct {
 	done      chan struct{} // closed when closing becomes true
 }
 
-// shutdownLinger bounds how long Shutdown lets a connection linger after
-// its last reply: see lingerClose.
+// shutdownLinger is how long Shutdown gives a client, once it has every
+// reply byte and the EOF, to close its side first: see lingerClose.
 const shutdownLinger = time.Second
+
+// lingerPoll is how often a lingering connection whose reply is still on
+// its way is asked whether it has arrived.
+const lingerPoll = 10 * time.Millisecond
 
 func (s *TCPServer) readSize() int {
 	if s.ReadSize == 0 {
@@ -291,9 +295,13 @@ func logEnded(log *slog.Logger, c net.Conn, how connEnd, total int64, err error)
 // socket whose input was not all read makes the kernel send a reset and
 // drop the reply bytes still queued for the client, so instead it
 // half-closes (FIN after the last reply byte) and discards what the client
-// still sends until the client closes its side, or shutdownLinger passes,
-// or Close ends it. An idle client that reads the EOF and closes lingers
-// for one round trip.
+// still sends, until the client closes its side, or Close ends it, or
+// shutdownLinger has passed and the client has acknowledged every reply
+// byte and the FIN (where the system can tell: Linux). A client that reads
+// its reply slowly, even one that keeps writing as a client streaming both
+// ways does until it sees the EOF, gets all of it; one that never reads
+// holds Shutdown until its context ends. An idle client that reads the EOF
+// and closes lingers for one round trip.
 func lingerClose(c net.Conn, buf []byte) {
 	cw, ok := c.(interface{ CloseWrite() error })
 	if !ok || cw.CloseWrite() != nil {
@@ -305,9 +313,18 @@ func lingerClose(c net.Conn, buf []byte) {
 		// after this one, and must not cut the linger short.
 		c.SetReadDeadline(end)
 		_, err := c.Read(buf)
-		if err != nil && (!isTimeout(err) || !time.Now().Before(end)) {
+		switch {
+		case err == nil:
+			continue
+		case !isTimeout(err):
+			return // the client closed its side, reset, or Close
+		case time.Now().Before(end):
+			continue
+		}
+		if n, ok := unacked(c); !ok || n == 0 {
 			return
 		}
+		end = time.Now().Add(lingerPoll) // the reply is still on its way
 	}
 }
 
