@@ -1,9 +1,10 @@
 // Package hostile holds servers that misbehave on purpose: a TCP server that
-// never accepts, one that accepts and never answers, one that answers with an
-// endless stream, one that never closes after the client's EOF, one that
-// answers with garbage, one that closes or resets every connection at once,
-// one that dies after a number of connections; a UDP server that answers
-// every datagram with a flood, and one that never answers.
+// never accepts, one whose backlog is full, one that accepts and never
+// answers, one that answers with an endless stream (fast, or a byte at a
+// time), one that never closes after the client's EOF, one that answers with
+// garbage, one that closes or resets every connection at once, one that dies
+// or hangs after a number of connections; a UDP server that answers every
+// datagram with a flood, and one that never answers.
 //
 // They exist to test the harness, not servers: whatever a server does, every
 // check must end within its timeout with a failure that names the right
