@@ -19,13 +19,34 @@ func CheckedBy(specs []suiterun.Spec, props []fuzz.Property, rows []Row) string 
 	var b strings.Builder
 	for _, req := range check.Requirements {
 		fmt.Fprintf(&b, "### %s (%s)\n\n", req.ID, req.Level)
-		var names []string
+		// Specs are grouped by their containers: a table's entries
+		// under its description.
+		var groups []string
+		leaves := map[string][]string{}
+		n := 0
 		for _, s := range specs {
-			if s.Has(req.ID) {
-				names = append(names, strings.TrimPrefix(s.Text, req.ID+" "))
+			if !s.Has(req.ID) {
+				continue
 			}
+			n++
+			group := strings.TrimSpace(strings.TrimPrefix(strings.Join(s.Containers, " "), req.ID))
+			if _, ok := leaves[group]; !ok {
+				groups = append(groups, group)
+			}
+			leaves[group] = append(leaves[group], s.Leaf)
 		}
-		fmt.Fprintf(&b, "- specs (%d): %s\n", len(names), orDash(strings.Join(names, "; ")))
+		if n == 0 {
+			fmt.Fprintf(&b, "- specs (0): -\n")
+		} else {
+			fmt.Fprintf(&b, "- specs (%d):\n", n)
+		}
+		for _, g := range groups {
+			text := strings.Join(leaves[g], "; ")
+			if g != "" {
+				text = g + ": " + text
+			}
+			fmt.Fprintf(&b, "  - %s\n", text)
+		}
 		var ps []string
 		for _, p := range props {
 			if slices.Contains(p.IDs, req.ID) {

@@ -11,8 +11,11 @@ import (
 
 func TestCheckedBy(t *testing.T) {
 	specs := []suiterun.Spec{
-		{Text: "TCP-EOF after a half-close every reply byte arrives write then half-close", Labels: []string{"TCP-EOF", "tcp"}},
-		{Text: "UDP-ONCE sends one reply per datagram", Labels: []string{"UDP-ONCE", "udp"}},
+		{Containers: []string{"TCP-EOF", "after a half-close every reply byte arrives"}, Leaf: "write then half-close", Labels: []string{"TCP-EOF", "tcp"}},
+		{Containers: []string{"TCP-EOF", "after a half-close every reply byte arrives"}, Leaf: "half-close with nothing sent", Labels: []string{"TCP-EOF", "tcp"}},
+		{Containers: []string{"TCP-EOF through a proxy"}, Leaf: "1-byte segments", Labels: []string{"TCP-EOF", "tcp"}},
+		{Containers: []string{"TCP-EOF"}, Leaf: "gets EOF", Labels: []string{"TCP-EOF", "tcp"}},
+		{Containers: []string{"UDP-ONCE"}, Leaf: "sends one reply per datagram", Labels: []string{"UDP-ONCE", "udp"}},
 	}
 	props := []fuzz.Property{{Name: "TCPScripts", IDs: []string{"TCP-EOF"}}}
 	rows := []Row{
@@ -27,7 +30,7 @@ func TestCheckedBy(t *testing.T) {
 	}
 	eof := between(got, "### TCP-EOF (MUST)", "###")
 	for _, want := range []string{
-		"- specs (1): after a half-close every reply byte arrives write then half-close\n",
+		"- specs (4):\n  - after a half-close every reply byte arrives: write then half-close; half-close with nothing sent\n  - through a proxy: 1-byte segments\n  - gets EOF\n",
 		"- fuzz properties: TCPScripts\n",
 		"- mutants written to break it: ResetOnEOF\n",
 		"- other mutants it fails: -\n",

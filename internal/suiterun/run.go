@@ -77,6 +77,10 @@ type Result struct {
 type Spec struct {
 	// Text is the spec's full text: its containers' and its own.
 	Text string
+	// Containers are the texts of its containers, outermost first (the
+	// first is its requirement's Describe); Leaf is its own text.
+	Containers []string
+	Leaf       string
 	// Labels are its labels: its requirement ID and protocol.
 	Labels []string
 	// State is ginkgo's verdict: "passed", "failed", "skipped",
@@ -259,11 +263,13 @@ func readSpecs(path string) ([]Spec, error) {
 				continue
 			}
 			specs = append(specs, Spec{
-				Text:    sr.FullText(),
-				Labels:  sr.Labels(),
-				State:   sr.State.String(),
-				Failure: firstLine(sr.FailureMessage()),
-				RunTime: sr.RunTime,
+				Text:       sr.FullText(),
+				Containers: sr.ContainerHierarchyTexts,
+				Leaf:       sr.LeafNodeText,
+				Labels:     sr.Labels(),
+				State:      sr.State.String(),
+				Failure:    firstLine(sr.FailureMessage()),
+				RunTime:    sr.RunTime,
 			})
 		}
 	}

@@ -106,7 +106,7 @@ func TestRunPassesTheOptionsAndReadsTheReports(t *testing.T) {
 		t.Fatalf("Specs = %+v, want the 2 selected specs", res.Specs)
 	}
 	failed := res.FailedSpecs("TCP-EOF")
-	if len(failed) != 1 || failed[0].Text != "TCP-EOF half-close" || failed[0].Failure != "TCP-EOF: expected EOF" || !failed[0].Has("tcp") {
+	if len(failed) != 1 || failed[0].Text != "TCP-EOF half-close" || failed[0].Leaf != "half-close" || failed[0].Containers[0] != "TCP-EOF" || failed[0].Failure != "TCP-EOF: expected EOF" || !failed[0].Has("tcp") {
 		t.Errorf("FailedSpecs(TCP-EOF) = %+v", failed)
 	}
 	if n := len(res.FailedSpecs("")); n != 1 {
