@@ -34,7 +34,7 @@ var all256 = func() []byte {
 
 // DataGen draws a payload of 0 to maxLen bytes: a short run of biased bytes,
 // a pattern repeated to a few KiB (cheap to draw, and it shrinks well), or a
-// slice of all 256 byte values.
+// tail of the 256 byte values in order.
 func DataGen(maxLen int) *rapid.Generator[[]byte] {
 	short := rapid.SliceOfN(ByteGen(), 0, min(64, maxLen))
 	repeated := rapid.Custom(func(t *rapid.T) []byte {
@@ -42,40 +42,48 @@ func DataGen(maxLen int) *rapid.Generator[[]byte] {
 		n := rapid.IntRange(1, max(1, maxLen/len(pat))).Draw(t, "repeat")
 		return bytes.Repeat(pat, n)
 	})
+	// The tail of all256, drawn by its length so that it shrinks toward
+	// fewer bytes.
 	every := rapid.Custom(func(t *rapid.T) []byte {
-		from := rapid.IntRange(0, 255).Draw(t, "from")
-		return bytes.Clone(all256[from:])
+		n := rapid.IntRange(1, min(256, max(1, maxLen))).Draw(t, "tail")
+		return bytes.Clone(all256[256-n:])
 	})
 	return rapid.OneOf(short, short, repeated, every)
 }
 
-// TCPConnGen draws one connection's script: up to maxSteps writes, pauses
+// TCPStepGen draws one step of a connection: a write of 0 to maxWrite bytes
+// (half the time), in one piece or in chunks; a pause; or a read of every
+// reply so far.
+func TCPStepGen(maxWrite int) *rapid.Generator[check.TCPStep] {
+	return rapid.Custom(func(t *rapid.T) check.TCPStep {
+		switch rapid.IntRange(0, 3).Draw(t, "op") {
+		case 2:
+			return check.TCPStep{Op: check.Pause, Pause: time.Duration(rapid.IntRange(0, 20).Draw(t, "pause_ms")) * time.Millisecond}
+		case 3:
+			return check.TCPStep{Op: check.Read}
+		}
+		st := check.TCPStep{Op: check.Write, Data: DataGen(maxWrite).Draw(t, "data")}
+		if rapid.Bool().Draw(t, "chunked") {
+			st.Chunks = rapid.SliceOfN(rapid.IntRange(1, 512), 1, 4).Draw(t, "chunks")
+			// Pause between chunks only when there are few of them, so
+			// that one input stays well under a second.
+			if len(st.Data)/slices.Min(st.Chunks) <= 64 {
+				st.Pause = time.Duration(rapid.IntRange(0, 2).Draw(t, "chunk_pause_ms")) * time.Millisecond
+			}
+		}
+		return st
+	})
+}
+
+// TCPConnGen draws one connection's script: 1 to maxSteps writes, pauses
 // and reads, then an ending: half-close (most often), reset, abrupt close,
-// or none (wait for every reply, then close).
+// or none (wait for every reply, then close). The steps are a slice, so
+// that rapid shrinks a script by removing steps.
 func TCPConnGen(maxSteps, maxWrite int) *rapid.Generator[check.TCPConnScript] {
 	return rapid.Custom(func(t *rapid.T) check.TCPConnScript {
 		var cs check.TCPConnScript
 		cs.NoDelay = rapid.Bool().Draw(t, "nodelay")
-		n := rapid.IntRange(1, maxSteps).Draw(t, "steps")
-		for range n {
-			switch rapid.IntRange(0, 3).Draw(t, "op") {
-			case 0, 1:
-				st := check.TCPStep{Op: check.Write, Data: DataGen(maxWrite).Draw(t, "data")}
-				if rapid.Bool().Draw(t, "chunked") {
-					st.Chunks = rapid.SliceOfN(rapid.IntRange(1, 512), 1, 4).Draw(t, "chunks")
-					// Pause between chunks only when there are few of
-					// them, so that one input stays well under a second.
-					if len(st.Data)/slices.Min(st.Chunks) <= 64 {
-						st.Pause = time.Duration(rapid.IntRange(0, 2).Draw(t, "chunk_pause_ms")) * time.Millisecond
-					}
-				}
-				cs.Steps = append(cs.Steps, st)
-			case 2:
-				cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Pause, Pause: time.Duration(rapid.IntRange(0, 20).Draw(t, "pause_ms")) * time.Millisecond})
-			case 3:
-				cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Read})
-			}
-		}
+		cs.Steps = rapid.SliceOfN(TCPStepGen(maxWrite), 1, maxSteps).Draw(t, "steps")
 		switch rapid.IntRange(0, 5).Draw(t, "end") {
 		case 0, 1, 2:
 			cs.Steps = append(cs.Steps, check.TCPStep{Op: check.HalfClose})
@@ -98,31 +106,53 @@ func TCPScriptGen(maxConns, maxSteps, maxWrite int) *rapid.Generator[check.TCPSc
 
 // UDPSocketGen draws one socket's datagrams: up to eight, each of 0 to
 // udpMax+1 bytes (the sizes around the declared maximum drawn often), sent
-// one by one or in a burst, from a connected or an unconnected socket.
+// one by one or in a burst (in batches of at most maxBurstBytes), from a
+// connected or an unconnected socket.
 func UDPSocketGen(udpMax int) *rapid.Generator[check.UDPSocketScript] {
 	size := rapid.OneOf(
 		rapid.IntRange(0, 64),
 		rapid.IntRange(0, min(udpMax+1, check.MaxUDPPayload)),
 		rapid.SampledFrom([]int{0, 1, 1023, 1024, 1025, 1472, udpMax - 1, udpMax, min(udpMax+1, check.MaxUDPPayload)}),
 	)
+	datagram := rapid.Custom(func(t *rapid.T) []byte {
+		sz := max(0, size.Draw(t, "size"))
+		if sz <= 64 {
+			return rapid.SliceOfN(ByteGen(), sz, sz).Draw(t, "payload")
+		}
+		pat := rapid.SliceOfN(ByteGen(), 1, 16).Draw(t, "pattern")
+		return bytes.Repeat(pat, sz/len(pat)+1)[:sz]
+	})
 	return rapid.Custom(func(t *rapid.T) check.UDPSocketScript {
 		var s check.UDPSocketScript
 		s.Connected = rapid.Bool().Draw(t, "connected")
 		s.Burst = rapid.Bool().Draw(t, "burst")
-		n := rapid.IntRange(1, 8).Draw(t, "datagrams")
-		for range n {
-			sz := max(0, size.Draw(t, "size"))
-			var d []byte
-			if sz <= 64 {
-				d = rapid.SliceOfN(ByteGen(), sz, sz).Draw(t, "payload")
-			} else {
-				pat := rapid.SliceOfN(ByteGen(), 1, 16).Draw(t, "pattern")
-				d = bytes.Repeat(pat, sz/len(pat)+1)[:sz]
-			}
-			s.Datagrams = append(s.Datagrams, d)
+		s.Datagrams = rapid.SliceOfN(datagram, 1, 8).Draw(t, "datagrams")
+		if s.Burst {
+			s.Window = burstWindow(s.Datagrams)
 		}
 		return s
 	})
+}
+
+// maxBurstBytes caps the bytes one socket has in flight in a burst. Four
+// sockets bursting eight datagrams of a large declared maximum at once
+// (64 KiB each) would overflow loopback's socket buffers on every try, and a
+// conforming server would be blamed for the loss; batches of at most this
+// many bytes keep the exchange quick and the retries few.
+const maxBurstBytes = 64 << 10
+
+// burstWindow is the largest batch of ds that stays within maxBurstBytes
+// (at least one datagram), or 0 when all of ds fits in one.
+func burstWindow(ds [][]byte) int {
+	largest := 1
+	for _, d := range ds {
+		largest = max(largest, len(d))
+	}
+	w := max(1, maxBurstBytes/largest)
+	if w >= len(ds) {
+		return 0
+	}
+	return w
 }
 
 // UDPScriptGen draws one to four sockets.
