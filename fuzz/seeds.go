@@ -39,15 +39,25 @@ func sized(n int) []byte {
 	return bytes.Repeat(all256, n/256+1)[:n]
 }
 
-// TCPStreamScript is the one-connection script FuzzTCPStream runs: data
-// written in chunks of 1+chunk bytes, then a half-close.
+// MaxStreamLen caps the bytes TCPStreamScript writes, so that one input of
+// the byte-driven TCP target (at most 64 KiB in 1-byte writes) stays well
+// under a second against a conforming server.
+const MaxStreamLen = 64 << 10
+
+// TCPStreamScript is the one-connection script of the byte-driven TCP fuzz
+// target: data (cut to MaxStreamLen) written in chunks of 1+chunk bytes,
+// then a half-close.
 func TCPStreamScript(data []byte, chunk uint16) *check.TCPScript {
+	if len(data) > MaxStreamLen {
+		data = data[:MaxStreamLen]
+	}
 	return &check.TCPScript{Case: fmt.Sprintf("stream in chunks of %d", int(chunk)+1), Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
 		{Op: check.Write, Data: data, Chunks: []int{int(chunk) + 1}}, {Op: check.HalfClose},
 	}}}}
 }
 
-// UDPDatagramScript is the one-datagram script FuzzUDPDatagram runs.
+// UDPDatagramScript is the one-datagram script of the byte-driven UDP fuzz
+// target: data, cut to the largest IPv4 UDP payload.
 func UDPDatagramScript(data []byte) *check.UDPScript {
 	if len(data) > check.MaxUDPPayload {
 		data = data[:check.MaxUDPPayload]
