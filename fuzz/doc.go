@@ -7,6 +7,24 @@
 // case. The minimal case is also written as a JSON script that
 // fuzz/cmd/replay runs against any target.
 //
-// The properties and generators live in non-test files so that native Go
-// fuzz builds (go test -fuzz, ClusterFuzzLite, OSS-Fuzz) reach them.
+// A server's timing can make one script fail on one run and pass on the
+// next, which rapid cannot shrink. So a failure counts only when it repeats
+// on the spot, and a failure once confirmed is remembered for the rest of
+// the check (see judge); a failure that does not repeat is saved as
+// unconfirmed instead.
+//
+// The native fuzz targets (fuzz_test.go) drive the same checks from the
+// fuzzing engine's inputs: the transform's target lives in package servers,
+// the byte-driven targets here write the input on one connection or send it
+// as one datagram, and two more run the properties on the engine's bytes.
+// (Their names appear in fuzz_test.go only: libFuzzer builds find a target
+// by grepping for its name.) Each input is bounded well under the engine's 10 s
+// per input, and the target is started once per worker process (Target).
+// fuzz/cmd/campaign runs them all in turn, and the properties for longer:
+// it is make fuzz.
+//
+// The properties, generators and the targets' helpers live in non-test
+// files so that native Go fuzz builds (go test -fuzz, ClusterFuzzLite,
+// OSS-Fuzz) reach them; .clusterfuzzlite/build.sh builds the targets for
+// libFuzzer.
 package fuzz

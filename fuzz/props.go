@@ -1,14 +1,11 @@
 package fuzz
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"pgregory.net/rapid"
 
 	"github.com/upcheck/upcheck/suites/check"
-	"github.com/upcheck/upcheck/suites/target"
 )
 
 // Limits of the drawn scripts: small enough that one input finishes well
@@ -20,9 +17,10 @@ const (
 	maxTCPWrite = 4096
 	// caseTimeout bounds one input, before UPCHECK_TIME_SCALE.
 	caseTimeout = 8 * time.Second
-	// crashSettle is how long a failing input waits before asking again
-	// whether the server command died.
-	crashSettle = 200 * time.Millisecond
+	// nativeTimeout bounds one input under go test -fuzz whatever the time
+	// scale: the fuzzing engine kills a worker whose input runs 10 s, and
+	// asking whether the server died (and restarting it) comes on top.
+	nativeTimeout = 5 * time.Second
 )
 
 // Property is a rapid property, the requirement IDs it checks, and how to
@@ -33,22 +31,47 @@ type Property struct {
 	IDs  []string
 	// For returns the property checking the server at e; hooks may be nil.
 	For func(e check.Env, h Hooks) func(*rapid.T)
+	// Gen returns the generator of the cases For draws (nil when e does
+	// not serve the protocol), for drivers that draw a case from a seed
+	// instead of rapid's bitstream: see CheckPropertyInput.
+	Gen func(e check.Env) *rapid.Generator[*Case]
 }
 
 // Hooks let the caller of a property see a failing case and blame a dead
 // server command; the zero value saves cases under the failure directory.
 type Hooks struct {
 	// Healthy, if set, is asked after each case whether the server died
-	// while checking it (and restarts it).
+	// while checking it (and restarts it). Leave it nil for a server that
+	// cannot die on its own, such as the reference in process: a case then
+	// never waits to ask again.
 	Healthy func(property string) error
 	// NoSave keeps failing cases out of the failure directory.
 	NoSave bool
+
+	// memory, if set, is where the property remembers the failures it
+	// confirmed; otherwise each property For makes has its own. See judge.
+	memory *memory
+}
+
+// remembering returns h with a memory of its own, for a caller that makes
+// the property anew for each case of one rapid.Check.
+func (h Hooks) remembering() Hooks {
+	h.memory = new(memory)
+	return h
+}
+
+// mem is h's memory, or a new one.
+func (h Hooks) mem() *memory {
+	if h.memory != nil {
+		return h.memory
+	}
+	return new(memory)
 }
 
 // Properties lists every property, for the tests, the campaign and reports.
 var Properties = []Property{
-	{"TCPScripts", []string{"TCP-ROUNDTRIP", "TCP-BYTES", "TCP-STREAM", "TCP-EOF", "TCP-RESET", "TCP-DISCONNECT", "TCP-ISOLATION", "TCP-CHURN"}, TCPScripts},
-	{"UDPScripts", []string{"UDP-ROUNDTRIP", "UDP-BYTES", "UDP-EMPTY", "UDP-SIZE", "UDP-SOURCE", "UDP-ONCE", "UDP-CONCURRENT", "UDP-SURVIVE"}, UDPScripts},
+	{"TCPScripts", []string{"TCP-ROUNDTRIP", "TCP-BYTES", "TCP-STREAM", "TCP-EOF", "TCP-RESET", "TCP-DISCONNECT", "TCP-ISOLATION", "TCP-CHURN"}, TCPScripts, TCPCases},
+	{"UDPScripts", []string{"UDP-ROUNDTRIP", "UDP-BYTES", "UDP-EMPTY", "UDP-SIZE", "UDP-SOURCE", "UDP-ONCE", "UDP-CONCURRENT", "UDP-SURVIVE"}, UDPScripts, UDPCases},
 }
 
 // TCPScripts draws up to four concurrent connections, each a script of
@@ -59,13 +82,26 @@ var Properties = []Property{
 // prefix of it, no connection gets another's bytes, and a new connection is
 // served afterwards.
 func TCPScripts(e check.Env, h Hooks) func(*rapid.T) {
+	m := h.mem()
 	return func(t *rapid.T) {
-		if e.TCP == "" {
+		g := TCPCases(e)
+		if g == nil {
 			t.Skip("TCP not configured")
 		}
-		s := TCPScriptGen(maxTCPConns, maxTCPSteps, maxTCPWrite).Draw(t, "script")
-		judge(t, "TCPScripts", &Case{TCP: &s}, e, h)
+		judge(t, "TCPScripts", g.Draw(t, "case"), e, h, m)
 	}
+}
+
+// TCPCases generates the cases of TCPScripts, or returns nil when e has no
+// TCP server.
+func TCPCases(e check.Env) *rapid.Generator[*Case] {
+	if e.TCP == "" {
+		return nil
+	}
+	return rapid.Custom(func(t *rapid.T) *Case {
+		s := TCPScriptGen(maxTCPConns, maxTCPSteps, maxTCPWrite).Draw(t, "script")
+		return &Case{TCP: &s}
+	})
 }
 
 // UDPScripts draws datagrams of 0 to max+1 bytes from up to four sockets,
@@ -74,72 +110,61 @@ func TCPScripts(e check.Env, h Hooks) func(*rapid.T) {
 // (truncated at the declared maximum), at most one per datagram, from the
 // server's address.
 func UDPScripts(e check.Env, h Hooks) func(*rapid.T) {
+	m := h.mem()
 	return func(t *rapid.T) {
-		if e.UDP == "" {
+		g := UDPCases(e)
+		if g == nil {
 			t.Skip("UDP not configured")
 		}
-		s := UDPScriptGen(e.UDPMax).Draw(t, "script")
-		judge(t, "UDPScripts", &Case{UDP: &s}, e, h)
+		judge(t, "UDPScripts", g.Draw(t, "case"), e, h, m)
 	}
+}
+
+// UDPCases generates the cases of UDPScripts, or returns nil when e has no
+// UDP server.
+func UDPCases(e check.Env) *rapid.Generator[*Case] {
+	if e.UDP == "" {
+		return nil
+	}
+	return rapid.Custom(func(t *rapid.T) *Case {
+		s := UDPScriptGen(e.UDPMax).Draw(t, "script")
+		return &Case{UDP: &s}
+	})
 }
 
 // CheckTCPScripts is TCPScripts against the process's target (the
 // UPCHECK_* settings, or the reference in process).
-func CheckTCPScripts(t *rapid.T) { TCPScripts(env(t), targetHooks)(t) }
+func CheckTCPScripts(t *rapid.T) { TCPScripts(env(t), TargetHooks())(t) }
 
 // CheckUDPScripts is UDPScripts against the process's target.
-func CheckUDPScripts(t *rapid.T) { UDPScripts(env(t), targetHooks)(t) }
+func CheckUDPScripts(t *rapid.T) { UDPScripts(env(t), TargetHooks())(t) }
 
-var targetHooks = Hooks{Healthy: Healthy}
+// TargetHooks are the hooks for the process's target: Healthy blames a
+// server command that dies, or a running server that stops listening, on
+// the case that killed it; the reference in process cannot die on its own
+// and gets none.
+func TargetHooks() Hooks {
+	t, err := Target()
+	if err != nil {
+		return Hooks{}
+	}
+	if s := t.Settings(); s.ServerCmd == "" && s.TCP == "" && s.UDP == "" {
+		return Hooks{}
+	}
+	return Hooks{Healthy: Healthy}
+}
 
-func env(t *rapid.T) check.Env {
+// reporter is what judge needs of *rapid.T, *testing.T or the testing shim
+// of a libFuzzer build.
+type reporter interface {
+	Logf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+func env(t reporter) check.Env {
 	e, err := Env(t.Logf)
 	if err != nil {
 		t.Fatalf("harness error: %v", err)
 	}
 	return e
-}
-
-// judge runs c; on a violation it saves the case for replay and fails with
-// the deterministic violation text.
-func judge(t *rapid.T, property string, c *Case, e check.Env, h Hooks) {
-	ctx, cancel := context.WithTimeout(context.Background(), e.T(caseTimeout))
-	defer cancel()
-	err := c.Run(ctx, e)
-	var herr error
-	if h.Healthy != nil {
-		herr = h.Healthy(property)
-		if err != nil && herr == nil {
-			// A server that crashes shows it to its clients (an EOF, a
-			// reset) a moment before its process is reaped. Ask again
-			// after that moment, so that the same input always fails
-			// with the same text and rapid can shrink it.
-			time.Sleep(e.T(crashSettle))
-			herr = h.Healthy(property)
-		}
-	}
-	if herr != nil {
-		// The server command died on this input: that is the failure,
-		// whatever the connections saw as it went. The headline is
-		// deterministic; the server's last output goes to the log.
-		var down *target.DownError
-		if errors.As(herr, &down) {
-			t.Logf("server output:\n%s", down.Output)
-			herr = errors.New(down.Headline())
-		}
-		err = herr
-	}
-	if err == nil {
-		return
-	}
-	c.Property, c.Failure = property, err.Error()
-	if h.NoSave {
-		t.Fatalf("%v", err)
-	}
-	if path, serr := c.Save(property); serr != nil {
-		t.Logf("cannot save the case: %v", serr)
-	} else {
-		t.Logf("replay: %s", ReplayCommand(path))
-	}
-	t.Fatalf("%v", err)
 }

@@ -1,0 +1,219 @@
+package fuzz
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/upcheck/upcheck/internal/mutants"
+	"github.com/upcheck/upcheck/servers"
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// recorder is a reporter whose Fatalf ends the goroutine, as testing.T's
+// does; run calls f in a goroutine of its own and waits for it.
+type recorder struct {
+	mu    sync.Mutex
+	logs  []string
+	fatal string
+	fail  bool
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.mu.Lock()
+	r.fatal, r.fail = fmt.Sprintf(format, args...), true
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (r *recorder) Skip(args ...any) {
+	r.Logf("skip: %s", fmt.Sprint(args...))
+	runtime.Goexit()
+}
+
+func (r *recorder) log() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.logs, "\n")
+}
+
+// run calls f with a new recorder and returns it once f has returned or
+// failed.
+func run(f func(r *recorder)) *recorder {
+	r := &recorder{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(r)
+	}()
+	<-done
+	return r
+}
+
+// writeThenHalfClose is a one-connection case: write data, half-close.
+func writeThenHalfClose(data string) *Case {
+	return &Case{TCP: &check.TCPScript{Case: "test", SkipFinalProbe: true, Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
+		{Op: check.Write, Data: []byte(data)}, {Op: check.HalfClose},
+	}}}}}
+}
+
+func TestJudgeRemembersConfirmedFailure(t *testing.T) {
+	m, ok := mutants.ByName("OffByOneZ")
+	if !ok {
+		t.Fatal("no mutant OffByOneZ")
+	}
+	addr, _, err := m.StartOn("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := check.Env{TCP: addr}
+	mem := new(memory)
+	c := writeThenHalfClose("az")
+
+	first := run(func(r *recorder) { judge(r, "P", c, e, Hooks{NoSave: true}, mem) })
+	if !first.fail || !strings.Contains(first.fatal, "TCP-BYTES") {
+		t.Fatalf("against OffByOneZ: failed %v with %q, want a TCP-BYTES failure", first.fail, first.fatal)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The server is gone: a remembered failure is reported as it was, a
+	// case judged afresh sees the closed port.
+	again := run(func(r *recorder) { judge(r, "P", writeThenHalfClose("az"), e, Hooks{NoSave: true}, mem) })
+	if again.fatal != first.fatal {
+		t.Errorf("same case, same memory: failure %q, want the remembered %q", again.fatal, first.fatal)
+	}
+	fresh := run(func(r *recorder) { judge(r, "P", writeThenHalfClose("az"), e, Hooks{NoSave: true}, new(memory)) })
+	if !fresh.fail || fresh.fatal == first.fatal {
+		t.Errorf("same case, new memory: failure %q, want one about the closed server", fresh.fatal)
+	}
+	other := run(func(r *recorder) { judge(r, "P", writeThenHalfClose("zz"), e, Hooks{NoSave: true}, mem) })
+	if other.fatal == first.fatal {
+		t.Errorf("another case, same memory: failure %q, want it judged afresh", other.fatal)
+	}
+}
+
+// onceWrong serves TCP: the first connection gets its bytes back
+// unchanged, every later one uppercased.
+func onceWrong(t *testing.T) string {
+	t.Helper()
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			first := n.Add(1) == 1
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				buf := make([]byte, 1024)
+				for {
+					k, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if !first {
+						servers.UpperASCII(buf[:k])
+					}
+					if _, err := c.Write(buf[:k]); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+func TestJudgeDoesNotReportAFailureThatDoesNotRepeat(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("UPCHECK_FUZZ_FAILURES", dir)
+	e := check.Env{TCP: onceWrong(t)}
+	r := run(func(r *recorder) { judge(r, "Once", writeThenHalfClose("abc"), e, Hooks{}, new(memory)) })
+	if r.fail {
+		t.Fatalf("a failure that did not repeat was reported: %s", r.fatal)
+	}
+	if !strings.Contains(r.log(), "unconfirmed failure, not reported") {
+		t.Errorf("log does not say the failure went unconfirmed:\n%s", r.log())
+	}
+	c, err := LoadCase(filepath.Join(dir, "Once"+UnconfirmedSuffix+".json"))
+	if err != nil {
+		t.Fatalf("unconfirmed case not saved: %v", err)
+	}
+	if !strings.Contains(c.Failure, "TCP-BYTES") {
+		t.Errorf("saved failure %q, want the TCP-BYTES violation of the first run", c.Failure)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Once.json")); err == nil {
+		t.Errorf("an unconfirmed failure was saved as a confirmed one")
+	}
+}
+
+func TestAbrupt(t *testing.T) {
+	conn := func(data string, end check.TCPOp) check.TCPConnScript {
+		return check.TCPConnScript{Steps: []check.TCPStep{{Op: check.Write, Data: []byte(data)}, {Op: end}}}
+	}
+	for _, tc := range []struct {
+		name  string
+		conns []check.TCPConnScript
+		want  bool
+	}{
+		{"half-close", []check.TCPConnScript{conn("a", check.HalfClose)}, false},
+		{"reset after data", []check.TCPConnScript{conn("a", check.Reset)}, true},
+		{"close after data", []check.TCPConnScript{conn("a", check.Close)}, true},
+		{"reset without data", []check.TCPConnScript{conn("", check.Reset)}, false},
+		{"read then close", []check.TCPConnScript{conn("a", check.Read)}, false},
+		{"one of two", []check.TCPConnScript{conn("a", check.HalfClose), conn("b", check.Close)}, true},
+	} {
+		if got := abrupt(&Case{TCP: &check.TCPScript{Conns: tc.conns}}); got != tc.want {
+			t.Errorf("%s: abrupt = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if abrupt(&Case{UDP: &check.UDPScript{}}) {
+		t.Errorf("a UDP case is abrupt")
+	}
+}
+
+func TestCaseKey(t *testing.T) {
+	e := check.Env{TCP: "127.0.0.1:1"}
+	a, b := writeThenHalfClose("a"), writeThenHalfClose("a")
+	b.Property, b.Failure = "P", "some failure"
+	if caseKey("P", e, a) != caseKey("P", e, b) {
+		t.Errorf("the recorded failure changes the key of a case")
+	}
+	for name, k := range map[string][32]byte{
+		"property": caseKey("Q", e, a),
+		"address":  caseKey("P", check.Env{TCP: "127.0.0.1:2"}, a),
+		"script":   caseKey("P", e, writeThenHalfClose("b")),
+	} {
+		if k == caseKey("P", e, a) {
+			t.Errorf("another %s gives the same key", name)
+		}
+	}
+}

@@ -1,0 +1,23 @@
+package fuzz
+
+import (
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestProperties runs every rapid property against the target for
+// -rapid.checks cases (make test: the default; make fuzz: many more).
+func TestProperties(t *testing.T) {
+	for _, p := range Properties {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Logf("checks %s", strings.Join(p.IDs, ", "))
+			// The property is made anew for each case, with the target's
+			// current addresses (a server command that crashed may be
+			// back on other ports), and one memory for the whole check.
+			h := TargetHooks().remembering()
+			rapid.Check(t, func(rt *rapid.T) { p.For(env(rt), h)(rt) })
+		})
+	}
+}
