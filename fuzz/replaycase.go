@@ -35,6 +35,16 @@ func (c *Case) Run(ctx context.Context, e check.Env) error {
 	return errors.New("fuzz: case has neither a tcp nor a udp script")
 }
 
+// Check runs c once against e as the properties do, and returns the
+// violations the connections saw and, when healthy is set (see
+// target.Target.Healthy), the server dying on it: asked again a moment
+// later when the case failed or ended a connection without waiting for its
+// replies, so that a crash that comes a moment late is not missed.
+func (c *Case) Check(e check.Env, healthy func(id string) error) error {
+	err, down := runChecked(c, e, c.Property, healthy)
+	return errors.Join(err, down)
+}
+
 // FailureDir is where properties write the cases they fail on, relative to
 // the package directory the test runs in; UPCHECK_FUZZ_FAILURES overrides it.
 const FailureDir = "testdata/failures"
@@ -81,12 +91,14 @@ func LoadCase(path string) (*Case, error) {
 }
 
 // ReplayCommand is the one command that replays the case at path against
-// the same target settings as this run.
+// the same target settings as this run, from the module root. It runs the
+// case up to 3 times, as judge does before it reports a failure, so that a
+// server that fails on the case only now and then shows it.
 func ReplayCommand(path string) string {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	cmd := "go run ./fuzz/cmd/replay -script " + shellQuote(path)
+	cmd := "go run ./fuzz/cmd/replay -count 3 -script " + shellQuote(path)
 	for _, k := range []string{"UPCHECK_SERVER_CMD", "UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_UDP_MAX", "UPCHECK_TIME_SCALE"} {
 		if v := os.Getenv(k); v != "" {
 			cmd = k + "=" + shellQuote(v) + " " + cmd

@@ -5,8 +5,12 @@
 // UPCHECK_TIME_SCALE, or the flags of the same names; with none, the
 // reference servers in process.
 //
-// Exit status: 0 the script passes, 1 it finds violations (printed one per
-// line), 2 a usage or harness error.
+// With -count N it runs the script up to N times and stops at the first
+// failure: a server that fails on the script only now and then (bytes of two
+// writes that it reads at once only when it is slow) shows it.
+//
+// Exit status: 0 the script passes (every run), 1 it finds violations
+// (printed one per line), 2 a usage or harness error.
 package main
 
 import (
@@ -31,6 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	script := fs.String("script", "", "the JSON case to replay (written by a failing fuzz property)")
 	verbose := fs.Bool("v", false, "log ports and timings to stderr")
+	count := fs.Int("count", 1, "run the script up to this many times, stopping at the first failure")
 	settings, err := target.FromEnv()
 	if err != nil {
 		fmt.Fprintf(stderr, "replay: %v\n", err)
@@ -41,7 +46,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *script == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "replay: usage: replay -script FILE [target flags]")
+		fmt.Fprintln(stderr, "replay: usage: replay -script FILE [-count N] [target flags]")
+		return 2
+	}
+	if *count < 1 {
+		fmt.Fprintf(stderr, "replay: -count %d: want 1 or more runs\n", *count)
 		return 2
 	}
 	c, err := fuzz.LoadCase(*script)
@@ -70,17 +79,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 	e := check.Env{TCP: t.TCPAddr(), UDP: t.UDPAddr(), UDPMax: s.UDPMax, Scale: s.TimeScale,
 		Logf: func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...)) }}
 	fmt.Fprintf(stdout, "replaying %s (found by %s) against %s\n", *script, c.Property, t.Describe())
-	err = c.Run(ctx, e)
-	if herr := t.Healthy(c.Property); herr != nil {
-		err = errors.Join(err, herr)
-	}
-	if err != nil {
-		fmt.Fprintf(stdout, "FAIL\n%v\n", err)
+	for i := 1; i <= *count; i++ {
+		// Ask for the addresses each time: a server command that died
+		// was restarted, on other ports if its own were taken.
+		e.TCP, e.UDP = t.TCPAddr(), t.UDPAddr()
+		err := c.Check(e, t.Healthy)
+		if err == nil {
+			continue
+		}
+		if *count > 1 {
+			fmt.Fprintf(stdout, "FAIL (run %d of %d)\n%v\n", i, *count, err)
+		} else {
+			fmt.Fprintf(stdout, "FAIL\n%v\n", err)
+		}
 		if c.Failure != "" {
 			fmt.Fprintf(stdout, "recorded failure:\n%s\n", c.Failure)
 		}
 		return 1
 	}
-	fmt.Fprintln(stdout, "PASS")
+	if *count > 1 {
+		fmt.Fprintf(stdout, "PASS (%d runs)\n", *count)
+	} else {
+		fmt.Fprintln(stdout, "PASS")
+	}
 	return 0
 }
