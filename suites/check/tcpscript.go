@@ -409,7 +409,9 @@ func (r *tcpRun) write(ctx context.Context, st TCPStep) (int, error) {
 		if ctx.Err() != nil {
 			return written, ctx.Err()
 		}
-		r.conn.Conn.SetWriteDeadline(time.Now().Add(r.e.T(ReplyTimeout)))
+		// ReplyTimeout, plus a second per MiB: one large write goes out
+		// only as fast as the server reads it.
+		r.conn.Conn.SetWriteDeadline(time.Now().Add(r.e.T(ReplyTimeout + time.Duration(end-written)*time.Second/(1<<20))))
 		n, err := r.conn.Conn.Write(st.Data[written:end])
 		written += n
 		if err != nil {

@@ -136,16 +136,19 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 			}
 		}
 	}()
-	// No reply may be longer than the script's longest request, so that is
-	// all a socket keeps of a datagram (a longer one is kept cut short and
-	// marked): a server that floods large datagrams cannot make the
-	// receivers hold more than their count of requests' worth.
+	// No reply may be longer than the script's longest request. A socket
+	// keeps a little more of a datagram than that, so that a damaged reply
+	// a few bytes too long (a byte mapped to a 3-byte UTF-8 sequence, say)
+	// is seen whole and judged for its bytes; anything longer is kept cut
+	// short and marked: a server that floods large datagrams cannot make
+	// the receivers hold much more than their count of requests' worth.
 	keep := 0
 	for _, ss := range s.Sockets {
 		for _, d := range ss.Datagrams {
 			keep = max(keep, min(len(d), MaxUDPPayload))
 		}
 	}
+	keep = min(MaxUDPPayload, keep+keep/8+64)
 	for i, ss := range s.Sockets {
 		r, err := openUDPRun(ctx, e, i, ss, keep)
 		if err != nil {
