@@ -76,8 +76,8 @@ func Run(ctx context.Context, c Config, o RunOptions) []Column {
 			logf("matrix: %s: skipped: %s", im.Name, col.Skipped)
 			continue
 		}
+		sem <- struct{}{} // in c's order
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			logf("matrix: %s: checking %s", im.Name, im.Command)
 			res, err := suiterun.Run(ctx, suiterun.Options{
