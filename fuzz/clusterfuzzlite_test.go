@@ -15,9 +15,7 @@ import (
 // using parts of package testing that the libFuzzer builds' testing shim
 // may lack. Each is a known risk for those builds, and is listed here so
 // that no new one creeps in.
-var shimExceptions = map[string]string{
-	"servers/upper_test.go": "FuzzUpperASCII shares the file with BenchmarkUpper (testing.B, b.Loop): move it to a file of its own",
-}
+var shimExceptions = map[string]string{}
 
 // TestClusterFuzzLiteBuild checks .clusterfuzzlite/build.sh against the
 // native fuzz targets of the module: it builds every one of them, and each
