@@ -7,7 +7,7 @@ REPORTS ?= reports
 # Extra arguments for the suites, for example GINKGO_FLAGS=--label-filter=TCP-EOF
 GINKGO_FLAGS ?=
 
-.PHONY: all build serve test vet fmt conformance bench soak clean
+.PHONY: all build serve test vet fmt conformance fuzz fuzz-ci bench soak clean
 
 all: build
 
@@ -41,6 +41,20 @@ vet:
 ## fmt: format every Go file
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# Fuzz campaigns (fuzz/cmd/campaign): every native fuzz target for FUZZTIME,
+# then the rapid properties for RAPID_CHECKS cases each; RAPID_SEED repeats
+# one. The UPCHECK_* settings choose the target.
+FUZZTIME     ?= 20s
+RAPID_CHECKS ?= 1000
+
+## fuzz: a fuzz campaign (FUZZTIME per fuzz target, RAPID_CHECKS per property)
+fuzz:
+	FUZZTIME=$(FUZZTIME) RAPID_CHECKS=$(RAPID_CHECKS) $(GO) run ./fuzz/cmd/campaign
+
+## fuzz-ci: a short campaign for CI, within 2 minutes, its seed printed
+fuzz-ci:
+	FUZZTIME=5s RAPID_CHECKS=30 $(GO) run ./fuzz/cmd/campaign -budget 2m -shrinktime 30s
 
 ## bench: the reference servers against plain Go baselines (and the Python
 ## example when python3 is there): one table of ratios; raw results and
