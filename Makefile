@@ -7,7 +7,7 @@ REPORTS ?= reports
 # Extra arguments for the suites, for example GINKGO_FLAGS=--label-filter=TCP-EOF
 GINKGO_FLAGS ?=
 
-.PHONY: all build serve test vet fmt conformance fuzz fuzz-ci bench soak clean
+.PHONY: all build serve test vet fmt conformance matrix stress fuzz fuzz-ci bench soak clean
 
 all: build
 
@@ -31,9 +31,27 @@ conformance:
 	if [ -f "$${report%.json}.md" ]; then echo; echo "Report: $$report and $${report%.json}.md"; fi; \
 	exit $$status
 
-## test: vet, then every test with the race detector (the suites included)
+## matrix: the suites against every implementation in matrix.json, side by
+## side: reports/matrix.md and reports/matrix.html (one self-contained page)
+matrix: build
+	$(GO) run ./internal/matrix/cmd/matrix -config matrix.json -out $(REPORTS)
+
+## stress: the suite 20 times in a row against the reference and the Python
+## example, with and without -race, and the unit tests 20 times; zero
+## failures is the bar (STRESS_RUNS sets the count; phases as arguments:
+## make stress STRESS_PHASES="reference python")
+STRESS_PHASES ?=
+stress:
+	GO="$(GO)" internal/stress/stress.sh $(STRESS_PHASES)
+
+## test: vet, then every test with the race detector (the suites, and the
+## suites against every mutant, the reference and the Python example), then
+## the mutation table those tests wrote
 test: vet
-	$(GO) test -race -count=1 ./...
+	@rm -f reports/mutation.md
+	@status=0; $(GO) test -race -count=1 ./... || status=$$?; \
+	if [ -f reports/mutation.md ]; then echo; cat reports/mutation.md; fi; \
+	exit $$status
 
 vet:
 	$(GO) vet ./...
