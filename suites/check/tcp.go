@@ -261,7 +261,13 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 		res := c.Exchange(ctx, msg, nil, len(msg)+extraCap)
 		if want := Upper(msg); !bytes.Equal(res.Data, want) || res.End != clients.EndEOF {
 			obs := fmt.Sprintf("%d reply bytes, then %s", len(res.Data), res.End)
-			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: fmt.Sprintf("all %d reply bytes, then EOF", len(want)), Observed: obs, Where: fmt.Sprintf("connection %d, %s", i, DiffBytes(want, res.Data))}
+			where := fmt.Sprintf("connection %d", i)
+			if d := DiffBytes(want, res.Data); d != "" {
+				where += ", " + d
+			} else {
+				where += fmt.Sprintf(", after %d reply bytes", len(res.Data))
+			}
+			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: fmt.Sprintf("all %d reply bytes, then EOF", len(want)), Observed: obs, Where: where}
 		}
 		return nil
 	}
