@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/fuzz"
+	_ "github.com/upcheck/upcheck/internal/rapidenv" // a malformed RAPID_* setting: one line, not rapid's panic
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
 )

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/upcheck/upcheck/fuzz"
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// clearTarget unsets every setting that would point replay elsewhere than
+// the reference in process.
+func clearTarget(t *testing.T) {
+	for _, k := range []string{"UPCHECK_SERVER_CMD", "UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_UDP_MAX", "UPCHECK_TIME_SCALE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+func saveCase(t *testing.T, c *fuzz.Case) string {
+	t.Helper()
+	t.Setenv("UPCHECK_FUZZ_FAILURES", t.TempDir())
+	path, err := c.Save("case")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestUsageErrors(t *testing.T) {
+	clearTarget(t)
+	valid := saveCase(t, &fuzz.Case{Property: "TCPScripts", TCP: &check.TCPScript{Conns: []check.TCPConnScript{{Steps: []check.TCPStep{{Op: check.HalfClose}}}}}})
+	notCase := filepath.Join(t.TempDir(), "x.json")
+	if err := os.WriteFile(notCase, []byte(`{"property": "P"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "replay: usage: replay -script FILE"},
+		{[]string{"-script", "a.json", "extra"}, "replay: usage:"},
+		{[]string{"-script", "a.json", "-count", "0"}, "replay: -count 0: want 1 or more runs"},
+		{[]string{"-script", filepath.Join(t.TempDir(), "missing.json")}, "no such file or directory"},
+		{[]string{"-script", notCase}, "not a replay case: no tcp or udp script"},
+		{[]string{"-script", valid, "-tcp", "localhost"}, `-tcp: "localhost" is not host:port`},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(tc.args, &stdout, &stderr)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) || len(lines) != 1 {
+			t.Errorf("replay %q: exit %d, stderr %q; want 2 and one line containing %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+func TestPassesOnTheReference(t *testing.T) {
+	clearTarget(t)
+	path := saveCase(t, &fuzz.Case{Property: "TCPScripts", TCP: &check.TCPScript{Case: "two writes", Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
+		{Op: check.Write, Data: []byte("hello")},
+		{Op: check.Write, Data: []byte{0xff, 0xfa, 'z'}},
+		{Op: check.HalfClose},
+	}}}}})
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-script", path, "-count", "2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "PASS (2 runs)") {
+		t.Errorf("stdout %q lacks PASS (2 runs)", stdout.String())
+	}
+}
+
+// TestMalformedRapidSetting runs the built command: rapid reads its
+// RAPID_* settings before main, so only a process shows the error line.
+func TestMalformedRapidSetting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	bin := filepath.Join(t.TempDir(), "replay")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-script", "x.json")
+	cmd.Env = append(os.Environ(), "RAPID_CHECKS=abc")
+	out, err := cmd.CombinedOutput()
+	exit, ok := err.(*exec.ExitError)
+	want := "replay: RAPID_CHECKS: \"abc\" is not a valid value (strconv.ParseInt: parsing \"abc\": invalid syntax)\n"
+	if !ok || exit.ExitCode() != 2 || string(out) != want {
+		t.Errorf("RAPID_CHECKS=abc replay: %v, output %q; want exit 2 and %q", err, out, want)
+	}
+}
