@@ -164,3 +164,57 @@ func UDPScriptGen(udpMax int) *rapid.Generator[check.UDPScript] {
 		return check.UDPScript{Case: "fuzz", Sockets: rapid.SliceOfN(UDPSocketGen(udpMax), 1, 4).Draw(t, "sockets")}
 	})
 }
+
+// Limits of the drawn network faults: a case through the proxy must still
+// finish well within caseTimeout and nativeTimeout. A delay is drawn only
+// for segments of at least minDelayedSegment bytes, so that a case of
+// maxTCPConns x maxTCPSteps x maxTCPWrite bytes pauses for a fraction of a
+// second at most.
+const (
+	maxNetDelay       = 200 * time.Microsecond
+	maxNetLatency     = 5 * time.Millisecond
+	minDelayedSegment = 64
+	maxNetSegment     = 1500
+	maxNetResetAt     = 8192
+)
+
+// StreamFaultsGen draws the faults of one direction of a network: segments
+// of 1 byte, of a fixed size, or of random sizes (or the stream as it comes),
+// a delay between segments, a latency before the first byte, and now and
+// then a reset at a byte offset. Everything shrinks toward no fault.
+func StreamFaultsGen() *rapid.Generator[check.StreamFaults] {
+	return rapid.Custom(func(t *rapid.T) check.StreamFaults {
+		var f check.StreamFaults
+		switch rapid.IntRange(0, 3).Draw(t, "segments") {
+		case 1:
+			f.Segment = 1
+		case 2:
+			f.Segment = rapid.IntRange(2, maxNetSegment).Draw(t, "segment")
+		case 3:
+			f.Segment = rapid.IntRange(1, maxNetSegment/2).Draw(t, "segment")
+			f.SegmentMax = rapid.IntRange(f.Segment+1, maxNetSegment).Draw(t, "segment_max")
+		}
+		if f.Segment >= minDelayedSegment {
+			f.Delay = time.Duration(rapid.Int64Range(0, int64(maxNetDelay/time.Microsecond)).Draw(t, "delay_us")) * time.Microsecond
+		}
+		f.Latency = time.Duration(rapid.Int64Range(0, int64(maxNetLatency/time.Millisecond)).Draw(t, "latency_ms")) * time.Millisecond
+		if rapid.IntRange(0, 3).Draw(t, "reset") == 3 {
+			f.Reset = true
+			f.ResetAt = rapid.Int64Range(0, maxNetResetAt).Draw(t, "reset_at")
+		}
+		return f
+	})
+}
+
+// NetFaultsGen draws the faults of a network between the clients and the
+// server, each direction's on its own (see StreamFaultsGen), and the seed of
+// random segment sizes.
+func NetFaultsGen() *rapid.Generator[check.NetFaults] {
+	return rapid.Custom(func(t *rapid.T) check.NetFaults {
+		return check.NetFaults{
+			Seed: rapid.Int64Range(0, 1<<20).Draw(t, "seed"),
+			Up:   StreamFaultsGen().Draw(t, "up"),
+			Down: StreamFaultsGen().Draw(t, "down"),
+		}
+	})
+}

@@ -75,6 +75,16 @@ func TestLargestInputsFinishInTime(t *testing.T) {
 		"tcp paused":        {TCP: &paused},
 		"udp burst":         {UDP: &burst},
 		"stream 64 KiB 1 B": {TCP: TCPStreamScript(bytes.Repeat(all256, 512), 0)},
+		// The slowest networks drawn: 1-byte segments, and the
+		// smallest segments that get the longest delay, both ways.
+		"tcp bytewise, 1-byte segments": {TCP: &bytewise, Net: &check.NetFaults{
+			Up:   check.StreamFaults{Segment: 1, Latency: maxNetLatency},
+			Down: check.StreamFaults{Segment: 1, Latency: maxNetLatency},
+		}},
+		"tcp bytewise, delayed segments": {TCP: &bytewise, Net: &check.NetFaults{
+			Up:   check.StreamFaults{Segment: minDelayedSegment, Delay: maxNetDelay, Latency: maxNetLatency},
+			Down: check.StreamFaults{Segment: minDelayedSegment, Delay: maxNetDelay, Latency: maxNetLatency},
+		}},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), nativeTimeout)
 		start := time.Now()

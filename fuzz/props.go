@@ -80,7 +80,11 @@ var Properties = []Property{
 // nothing, runs them against e.TCP and judges them with check.RunTCP: after
 // an orderly end the reply is exactly upper(sent) then EOF, after a reset a
 // prefix of it, no connection gets another's bytes, and a new connection is
-// served afterwards.
+// served afterwards. One case in four goes through a network with faults
+// drawn too (NetFaultsGen: segments down to 1 byte, delays, latency, a
+// reset at a byte offset) and is judged by check.RunTCPThroughProxy, which
+// allows for the resets it injects; shrinking drops the network when the
+// failure does not need it.
 func TCPScripts(e check.Env, h Hooks) func(*rapid.T) {
 	m := h.mem()
 	return func(t *rapid.T) {
@@ -100,7 +104,14 @@ func TCPCases(e check.Env) *rapid.Generator[*Case] {
 	}
 	return rapid.Custom(func(t *rapid.T) *Case {
 		s := TCPScriptGen(maxTCPConns, maxTCPSteps, maxTCPWrite).Draw(t, "script")
-		return &Case{TCP: &s}
+		c := &Case{TCP: &s}
+		// 3 (not 0) draws a network, so that shrinking leaves it out.
+		if rapid.IntRange(0, 3).Draw(t, "network") == 3 {
+			f := NetFaultsGen().Draw(t, "faults")
+			c.Net = &f
+			s.Case += "; " + f.String()
+		}
+		return c
 	})
 }
 

@@ -22,11 +22,16 @@ type Case struct {
 	Failure string           `json:"failure,omitempty"`
 	TCP     *check.TCPScript `json:"tcp,omitempty"`
 	UDP     *check.UDPScript `json:"udp,omitempty"`
+	// Net, with TCP, runs the script through a fault-injecting proxy
+	// that mangles the network as it says (check.RunTCPThroughProxy).
+	Net *check.NetFaults `json:"net,omitempty"`
 }
 
 // Run replays c against e and returns the violations it observes now.
 func (c *Case) Run(ctx context.Context, e check.Env) error {
 	switch {
+	case c.TCP != nil && c.Net != nil:
+		return check.RunTCPThroughProxy(ctx, e, *c.TCP, *c.Net)
 	case c.TCP != nil:
 		return check.RunTCP(ctx, e, *c.TCP)
 	case c.UDP != nil:
