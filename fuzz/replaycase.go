@@ -10,6 +10,7 @@ import (
 	"regexp"
 
 	"github.com/upcheck/upcheck/suites/check"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // Case is a self-contained, replayable counterexample: the script a
@@ -104,7 +105,7 @@ func ReplayCommand(path string) string {
 		path = abs
 	}
 	cmd := "go run ./fuzz/cmd/replay -count 3 -script " + shellQuote(path)
-	for _, k := range []string{"UPCHECK_SERVER_CMD", "UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_UDP_MAX", "UPCHECK_TIME_SCALE"} {
+	for _, k := range target.TargetEnv {
 		if v := os.Getenv(k); v != "" {
 			cmd = k + "=" + shellQuote(v) + " " + cmd
 		}

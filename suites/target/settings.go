@@ -23,6 +23,10 @@ const (
 	EnvReport    = "UPCHECK_REPORT"
 )
 
+// TargetEnv lists the variables that choose the target and how it is
+// judged (all but the report's), in the order a printed command sets them.
+var TargetEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale}
+
 // Defaults of the settings that have one.
 const (
 	// DefaultUDPMax is the reference's declared maximum datagram payload:

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // The campaign leaves package fuzz out of its build: rapid, which it
@@ -489,7 +491,7 @@ func firstLine(s string) string {
 // "UPCHECK_SERVER_CMD='...' ", for the commands it prints.
 func targetEnv() string {
 	var b strings.Builder
-	for _, k := range []string{"UPCHECK_SERVER_CMD", "UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_UDP_MAX", "UPCHECK_TIME_SCALE"} {
+	for _, k := range target.TargetEnv {
 		if v := os.Getenv(k); v != "" {
 			b.WriteString(k + "=" + shellQuote(v) + " ")
 		}

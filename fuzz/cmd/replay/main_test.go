@@ -12,6 +12,7 @@ import (
 
 	"github.com/upcheck/upcheck/fuzz"
 	"github.com/upcheck/upcheck/suites/check"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // clearTarget unsets every setting that would point replay elsewhere than
 // the reference in process.
 func clearTarget(t *testing.T) {
-	for _, k := range []string{"UPCHECK_SERVER_CMD", "UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_UDP_MAX", "UPCHECK_TIME_SCALE"} {
+	for _, k := range target.TargetEnv {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
