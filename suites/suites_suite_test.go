@@ -255,18 +255,11 @@ func reportPath(p string) string {
 	if filepath.IsAbs(p) {
 		return p
 	}
-	dir, err := os.Getwd()
+	root, err := target.ModuleRoot()
 	if err != nil {
 		return p
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, p)
-		}
-		if filepath.Dir(d) == d {
-			return p
-		}
-	}
+	return filepath.Join(root, p)
 }
 
 // requirementOf returns the requirement ID among a spec's labels.

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcheck/upcheck/internal/suiterun"
 	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // suiteTimeout bounds one run of the suite binary against a hostile server
@@ -44,8 +46,12 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	defer cancel()
 	c := exec.CommandContext(ctx, suite, "-ginkgo.no-color", "-ginkgo.label-filter="+labels, "-server-cmd", cmd)
 	// The suite runs in its package's directory, as go test runs it.
-	c.Dir = filepath.Join(moduleRoot(t), "suites")
-	c.Env = append(cleanEnv(), "UPCHECK_TIME_SCALE=0.3", "UPCHECK_REPORT="+rep)
+	root, rerr := target.ModuleRoot()
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	c.Dir = filepath.Join(root, "suites")
+	c.Env = append(suiterun.CleanEnv(os.Environ()), "UPCHECK_TIME_SCALE=0.3", "UPCHECK_REPORT="+rep)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	start := time.Now()
@@ -74,34 +80,6 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	}
 	t.Logf("suite against %q (%s): exit %d after %v, peak RSS %d MiB", cmd, labels, r.code, r.elapsed.Round(time.Millisecond), r.maxRSS>>20)
 	return r
-}
-
-// cleanEnv is the environment without any UPCHECK_ setting of the caller.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "UPCHECK_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// moduleRoot is the directory holding go.mod, above the test's.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-	}
 }
 
 // tail is the end of a long output.

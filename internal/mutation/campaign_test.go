@@ -13,6 +13,7 @@ import (
 
 	"github.com/upcheck/upcheck/internal/mutants"
 	"github.com/upcheck/upcheck/internal/suiterun"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // How the suites are run against the mutants.
@@ -150,7 +151,7 @@ func skipShort(t *testing.T) {
 // default scale) and exitAtOnceCmd, suiteRuns at a time.
 func (c *campaign) runSuites() {
 	ctx := context.Background()
-	root, err := suiterun.ModuleRoot()
+	root, err := target.ModuleRoot()
 	if err != nil {
 		c.buildErr = err
 		return

@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/upcheck/upcheck/internal/suiterun"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // TestMain sets rapid's budget, runs the tests, prints the mutation table
@@ -72,7 +72,7 @@ func rapidFlags() error {
 // writeReports writes the table to reports/mutation.md under the module
 // root, and what checks each requirement to reports/checked-by.md.
 func writeReports(table, checkedBy string) error {
-	root, err := suiterun.ModuleRoot()
+	root, err := target.ModuleRoot()
 	if err != nil {
 		return err
 	}

@@ -4,31 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 )
-
-// ModuleRoot returns the root of the upcheck module: the nearest directory
-// holding go.mod, from the working directory up. Server commands run there,
-// so that a relative path in one means what it means to make.
-func ModuleRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("suiterun: no go.mod in %s or above", wd)
-		}
-	}
-}
 
 // goTool returns the go command: the one on PATH (go test puts its own
 // first), else the one of the toolchain this binary was built with.

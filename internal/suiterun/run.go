@@ -30,7 +30,7 @@ type Options struct {
 	// and the run's output (.log).
 	Report string
 	// Dir is where the suites run, and so where the server command runs:
-	// the module root (see ModuleRoot).
+	// the module root (see target.ModuleRoot).
 	Dir string
 	// LabelFilter, if set, selects the specs (ginkgo's --label-filter),
 	// such as "tcp" or "TCP-EOF".
@@ -190,7 +190,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, o.Suites, args...)
 	cmd.Dir = o.Dir
-	cmd.Env = cleanEnv(os.Environ())
+	cmd.Env = CleanEnv(os.Environ())
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Interrupted, ginkgo runs the suite's cleanup, which stops the
 	// server command's whole process group; killed, it would leave it.
@@ -219,9 +219,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// cleanEnv drops the UPCHECK_* settings: the run's target is the one its
-// options name, whatever the caller's environment says.
-func cleanEnv(env []string) []string {
+// CleanEnv returns env without the UPCHECK_* settings, for a run of the
+// suites whose target is the one it names, whatever the caller's
+// environment says.
+func CleanEnv(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		if !strings.HasPrefix(kv, "UPCHECK_") {

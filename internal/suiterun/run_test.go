@@ -172,14 +172,3 @@ func TestRunMissingBinary(t *testing.T) {
 		t.Error("no error for a missing binary")
 	}
 }
-
-func TestModuleRoot(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil || !strings.Contains(string(b), "module github.com/upcheck/upcheck") {
-		t.Errorf("%s/go.mod: %v", root, err)
-	}
-}

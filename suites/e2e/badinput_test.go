@@ -16,7 +16,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/upcheck/upcheck/internal/suiterun"
 	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // The binaries, built once by TestMain: the suites' test binary, and upperd
@@ -129,8 +131,12 @@ func TestBadInput(t *testing.T) {
 			defer cancel()
 			args := append([]string{"-ginkgo.no-color"}, tc.args...)
 			c := exec.CommandContext(ctx, suiteBin, args...)
-			c.Dir = filepath.Join(moduleRoot(t), "suites")
-			c.Env = append(cleanEnv(), append(tc.env, "UPCHECK_REPORT="+rep)...)
+			root, rerr := target.ModuleRoot()
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			c.Dir = filepath.Join(root, "suites")
+			c.Env = append(suiterun.CleanEnv(os.Environ()), append(tc.env, "UPCHECK_REPORT="+rep)...)
 			var out bytes.Buffer
 			c.Stdout, c.Stderr = &out, &out
 			start := time.Now()
@@ -198,32 +204,4 @@ func hasLine(text, prefix string) bool {
 		}
 	}
 	return false
-}
-
-// cleanEnv is the environment without any UPCHECK_ setting of the caller.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "UPCHECK_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// moduleRoot is the directory holding go.mod, above the test's.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-	}
 }

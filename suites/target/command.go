@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -53,20 +52,11 @@ type proc struct {
 // under make conformance, go test ./suites (which runs in suites/) and go
 // tool ginkgo. Outside a module it is the working directory.
 func commandDir() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
+	if root, err := ModuleRoot(); err == nil {
+		return root
 	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return wd
-		}
-		dir = parent
-	}
+	wd, _ := os.Getwd()
+	return wd
 }
 
 // startProc starts command under `sh -c` in a new process group. Output goes

@@ -33,6 +33,7 @@ import (
 
 	"github.com/upcheck/upcheck/internal/matrix"
 	"github.com/upcheck/upcheck/internal/suiterun"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 func main() {
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "matrix: %v\n", err)
 		return 2
 	}
-	root, err := suiterun.ModuleRoot()
+	root, err := target.ModuleRoot()
 	if err != nil {
 		fmt.Fprintf(stderr, "matrix: %v\n", err)
 		return 1
