@@ -1,13 +1,15 @@
 package serverstest
 
 import (
-	"io"
+	"context"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 func TestMain(m *testing.M) {
@@ -16,49 +18,37 @@ func TestMain(m *testing.M) {
 
 const testTimeout = 10 * time.Second
 
+// tcpRoundTrip sends msg on a new connection and wants want back.
 func tcpRoundTrip(t *testing.T, addr, msg, want string) {
 	t.Helper()
-	d := net.Dialer{KeepAlive: -1, Timeout: testTimeout}
-	c, err := d.Dial("tcp", addr)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	c, err := clients.DialTCP(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(testTimeout))
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]byte, len(want))
-	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+	got, err := c.RoundTrip(ctx, []byte(msg))
+	if err != nil || string(got) != want {
 		t.Fatalf("TCP reply %q, %v; want %q", got, err, want)
 	}
 }
 
-// udpRoundTrip retries on loss: loopback may drop a datagram.
+// udpRoundTrip sends msg, again while no reply comes (loopback may drop a
+// datagram), and wants want back.
 func udpRoundTrip(t *testing.T, addr, msg, want string) {
 	t.Helper()
-	c, err := net.Dial("udp", addr)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	c, err := clients.DialUDP(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	buf := make([]byte, 1<<16)
-	deadline := time.Now().Add(testTimeout)
-	for time.Now().Before(deadline) {
-		if _, err := c.Write([]byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-		n, err := c.Read(buf)
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			continue
-		}
-		if err != nil || string(buf[:n]) != want {
-			t.Fatalf("UDP reply %q, %v; want %q", buf[:n], err, want)
-		}
-		return
+	d, _, err := c.RoundTrip(ctx, []byte(msg), 10, nil)
+	if err != nil || string(d.Data) != want {
+		t.Fatalf("UDP reply %q, %v; want %q", d.Data, err, want)
 	}
-	t.Fatal("no UDP reply")
 }
 
 func TestNewServer(t *testing.T) {

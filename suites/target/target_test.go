@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"sync"
@@ -13,23 +12,23 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/servers/serverstest"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // roundTripTCP sends p on a fresh connection and reads len(p) bytes back.
 func roundTripTCP(t *testing.T, addr string, p []byte) []byte {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	c, err := clients.DialTCP(ctx, addr)
 	if err != nil {
 		t.Fatalf("dial tcp %s: %v", addr, err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.Write(p); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	got := make([]byte, len(p))
-	if _, err := io.ReadFull(c, got); err != nil {
-		t.Fatalf("read: %v (got %q)", err, got)
+	got, err := c.RoundTrip(ctx, p)
+	if err != nil {
+		t.Fatalf("round trip: %v (got %q)", err, got)
 	}
 	return got
 }
@@ -37,22 +36,18 @@ func roundTripTCP(t *testing.T, addr string, p []byte) []byte {
 // roundTripUDP sends p until a reply comes (loopback may lose one).
 func roundTripUDP(t *testing.T, addr string, p []byte) []byte {
 	t.Helper()
-	c, err := net.Dial("udp", addr)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	c, err := clients.DialUDP(ctx, addr)
 	if err != nil {
 		t.Fatalf("dial udp %s: %v", addr, err)
 	}
 	defer c.Close()
-	buf := make([]byte, 2048)
-	for range 10 {
-		c.Write(p)
-		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-		n, err := c.Read(buf)
-		if err == nil {
-			return buf[:n]
-		}
+	d, _, err := c.RoundTrip(ctx, p, 10, nil)
+	if err != nil {
+		t.Fatalf("no udp reply from %s: %v", addr, err)
 	}
-	t.Fatalf("no udp reply from %s", addr)
-	return nil
+	return d.Data
 }
 
 // checkServes checks that t's servers answer like the reference.

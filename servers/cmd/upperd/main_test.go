@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // testTimeout bounds every wait, on the process and on the network.
@@ -190,31 +192,21 @@ func tcpRoundTrip(t *testing.T, c net.Conn, msg, want string) {
 	}
 }
 
-// udpRoundTrip retries on loss: loopback may drop a datagram.
+// udpRoundTrip sends msg, again while no reply comes (loopback may drop a
+// datagram), and wants want back.
 func udpRoundTrip(t *testing.T, addr, msg, want string) {
 	t.Helper()
-	c, err := net.Dial("udp", addr)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	c, err := clients.DialUDP(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	buf := make([]byte, 1<<16)
-	deadline := time.Now().Add(testTimeout)
-	for time.Now().Before(deadline) {
-		if _, err := c.Write([]byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-		n, err := c.Read(buf)
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			continue
-		}
-		if err != nil || string(buf[:n]) != want {
-			t.Fatalf("UDP reply %q, %v; want %q", buf[:n], err, want)
-		}
-		return
+	d, _, err := c.RoundTrip(ctx, []byte(msg), 10, nil)
+	if err != nil || string(d.Data) != want {
+		t.Fatalf("UDP reply %q, %v; want %q", d.Data, err, want)
 	}
-	t.Fatal("no UDP reply")
 }
 
 func TestServesAndStopsOnSignal(t *testing.T) {
