@@ -74,7 +74,7 @@ func (c *TCPConn) writeChunks(ctx context.Context, p []byte, sizes []int, pause 
 	n := 0
 	for k := 0; n < len(p); k++ {
 		if k > 0 && pause > 0 {
-			if err := sleep(ctx, pause); err != nil {
+			if err := Sleep(ctx, pause); err != nil {
 				return n, err
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // held is one idle-hold connection.
@@ -39,7 +41,7 @@ func (e *engine) idleHold() {
 	for round := int64(1); ; round++ {
 		// Wait for the next round, or the end of the run: then one last
 		// check shows whether every connection still answers.
-		last := sleep(e.soft, e.cfg.Interval) != nil || (e.cfg.Count > 0 && round >= e.cfg.Count)
+		last := clients.Sleep(e.soft, e.cfg.Interval) != nil || (e.cfg.Count > 0 && round >= e.cfg.Count)
 		if e.ctx.Err() != nil {
 			break
 		}

@@ -129,23 +129,7 @@ func (e *engine) claim() bool {
 	}
 	e.next = slot.Add(e.every)
 	e.rateMu.Unlock()
-	return sleep(e.soft, slot.Sub(now)) == nil
-}
-
-// sleep waits for d or until ctx ends; it returns ctx.Err() in the second
-// case.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clients.Sleep(e.soft, slot.Sub(now)) == nil
 }
 
 // fail counts a failed operation, unless ctx has ended: an interrupt cuts
@@ -230,7 +214,7 @@ type backoff time.Duration
 
 func (b *backoff) wait(ctx context.Context) bool {
 	*b = backoff(min(max(2*time.Duration(*b), 10*time.Millisecond), time.Second))
-	return sleep(ctx, time.Duration(*b)) == nil
+	return clients.Sleep(ctx, time.Duration(*b)) == nil
 }
 
 // perConn runs work on Conns connections, each in its own goroutine, each
