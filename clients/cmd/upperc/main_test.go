@@ -5,18 +5,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/upcheck/upcheck/internal/cmdtest"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/servers/serverstest"
 )
@@ -24,24 +21,7 @@ import (
 // upperc is the binary under test, built once by TestMain.
 var upperc string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "upperc-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	upperc = filepath.Join(dir, "upperc")
-	build := exec.Command("go", "build", "-o", upperc, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building upperc: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		os.RemoveAll(dir)
-		os.Exit(code)
-	}))
-}
+func TestMain(m *testing.M) { cmdtest.Main(m, "upperc", &upperc) }
 
 // result is how a run of upperc ended.
 type result struct {

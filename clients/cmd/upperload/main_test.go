@@ -6,12 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,8 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/upcheck/upcheck/internal/cmdtest"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/servers/serverstest"
 )
@@ -28,24 +25,7 @@ import (
 // upperload is the binary under test, built once by TestMain.
 var upperload string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "upperload-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	upperload = filepath.Join(dir, "upperload")
-	build := exec.Command("go", "build", "-o", upperload, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building upperload: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		os.RemoveAll(dir)
-		os.Exit(code)
-	}))
-}
+func TestMain(m *testing.M) { cmdtest.Main(m, "upperload", &upperload) }
 
 // runTimeout bounds every run of the binary: the runs are bounded by small
 // counts, so only a hang waits it out.

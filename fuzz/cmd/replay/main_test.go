@@ -8,14 +8,17 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/upcheck/upcheck/fuzz"
+	"github.com/upcheck/upcheck/internal/cmdtest"
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// replay is the binary, built once by TestMain, for the one test that needs
+// a process.
+var replay string
+
+func TestMain(m *testing.M) { cmdtest.Main(m, "replay", &replay) }
 
 // clearTarget unsets every setting that would point replay elsewhere than
 // the reference in process.
@@ -82,14 +85,7 @@ func TestPassesOnTheReference(t *testing.T) {
 // TestMalformedRapidSetting runs the built command: rapid reads its
 // RAPID_* settings before main, so only a process shows the error line.
 func TestMalformedRapidSetting(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command")
-	}
-	bin := filepath.Join(t.TempDir(), "replay")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-script", "x.json")
+	cmd := exec.Command(replay, "-script", "x.json")
 	cmd.Env = append(os.Environ(), "RAPID_CHECKS=abc")
 	out, err := cmd.CombinedOutput()
 	exit, ok := err.(*exec.ExitError)
