@@ -14,12 +14,12 @@ all: build
 ## build: compile every package and the binaries into bin/
 build:
 	$(GO) build ./...
-	$(GO) build -o bin/ ./servers/cmd/upperd ./clients/cmd/upperc ./clients/cmd/upperload \
-		./fuzz/cmd/replay ./internal/mutants/cmd/mutantd
+	$(GO) build -o bin/ ./cmd/upperd ./cmd/upperc ./cmd/upperload \
+		./cmd/replay ./lab/cmd/mutantd
 
 ## serve: run the reference servers on the seed's address, 127.0.0.1:8080
 serve:
-	$(GO) run ./servers/cmd/upperd
+	$(GO) run ./cmd/upperd
 
 ## conformance: run the suites against the reference (or the target in the
 ## UPCHECK_* settings), print the report and keep it under reports/
@@ -34,7 +34,7 @@ conformance:
 ## matrix: the suites against every implementation in matrix.json, side by
 ## side: reports/matrix.md and reports/matrix.html (one self-contained page)
 matrix: build
-	$(GO) run ./internal/matrix/cmd/matrix -config matrix.json -out $(REPORTS)
+	$(GO) run ./lab/cmd/matrix -config matrix.json -out $(REPORTS)
 
 ## stress: the suite 20 times in a row against the reference and the Python
 ## example, with and without -race, and the unit tests 20 times; zero
@@ -42,7 +42,7 @@ matrix: build
 ## make stress STRESS_PHASES="reference python")
 STRESS_PHASES ?=
 stress:
-	GO="$(GO)" internal/stress/stress.sh $(STRESS_PHASES)
+	GO="$(GO)" lab/stress/stress.sh $(STRESS_PHASES)
 
 ## test: vet, then every test with the race detector (the suites, and the
 ## suites against every mutant, the reference and the Python example), then
@@ -60,7 +60,7 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# Fuzz campaigns (fuzz/cmd/campaign): every native fuzz target for FUZZTIME,
+# Fuzz campaigns (cmd/campaign): every native fuzz target for FUZZTIME,
 # then the rapid properties for RAPID_CHECKS cases each; RAPID_SEED repeats
 # one. The UPCHECK_* settings choose the target.
 FUZZTIME     ?= 20s
@@ -68,23 +68,23 @@ RAPID_CHECKS ?= 1000
 
 ## fuzz: a fuzz campaign (FUZZTIME per fuzz target, RAPID_CHECKS per property)
 fuzz:
-	FUZZTIME=$(FUZZTIME) RAPID_CHECKS=$(RAPID_CHECKS) $(GO) run ./fuzz/cmd/campaign
+	FUZZTIME=$(FUZZTIME) RAPID_CHECKS=$(RAPID_CHECKS) $(GO) run ./cmd/campaign
 
 ## fuzz-ci: a short campaign for CI, within 2 minutes, its seed printed
 fuzz-ci:
-	FUZZTIME=5s RAPID_CHECKS=30 $(GO) run ./fuzz/cmd/campaign -budget 2m -shrinktime 30s
+	FUZZTIME=5s RAPID_CHECKS=30 $(GO) run ./cmd/campaign -budget 2m -shrinktime 30s
 
 ## bench: the reference servers against plain Go baselines (and the Python
 ## example when python3 is there): one table of ratios; raw results and
 ## benchstat's statistics under reports/bench (about 12 minutes; COUNT,
 ## LOAD_RUNS, LOAD_DURATION, BENCHTIME tune it)
 bench:
-	GO="$(GO)" sh internal/perf/bench.sh $(REPORTS)/bench
+	GO="$(GO)" sh lab/perf/bench.sh $(REPORTS)/bench
 
 ## soak: hold 9,000 idle connections to the reference for 4 minutes and
 ## check every one still answers (needs ulimit -n of about 18,200)
 soak:
-	$(GO) run ./clients/cmd/upperload -mode idle-hold -conns 9000 -duration 4m
+	$(GO) run ./cmd/upperload -mode idle-hold -conns 9000 -duration 4m
 
 clean:
 	rm -rf bin $(REPORTS)

@@ -5,7 +5,7 @@
 // against the target with the checks of package check, and judge the
 // outcome deterministically, so that rapid can shrink a failure to a minimal
 // case. The minimal case is also written as a JSON script that
-// fuzz/cmd/replay runs against any target.
+// cmd/replay runs against any target.
 //
 // A server's timing can make one script fail on one run and pass on the
 // next, which rapid cannot shrink. So a failure counts only when it repeats
@@ -20,7 +20,7 @@
 // (Their names appear in fuzz_test.go only: libFuzzer builds find a target
 // by grepping for its name.) Each input is bounded well under the engine's 10 s
 // per input, and the target is started once per worker process (Target).
-// fuzz/cmd/campaign runs them all in turn, and the properties for longer:
+// cmd/campaign runs them all in turn, and the properties for longer:
 // it is make fuzz.
 //
 // The properties, generators and the targets' helpers live in non-test

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/upcheck/upcheck/internal/mutants"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/suites/check"
 )
@@ -73,14 +72,14 @@ func writeThenHalfClose(data string) *Case {
 }
 
 func TestJudgeRemembersConfirmedFailure(t *testing.T) {
-	m, ok := mutants.ByName("OffByOneZ")
-	if !ok {
-		t.Fatal("no mutant OffByOneZ")
-	}
-	addr, _, err := m.StartOn("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// 'z' stays lowercase: a TCP-BYTES fault.
+	addr, stop := serveTCP(t, func(_ bool, p []byte) {
+		for i, b := range p {
+			if b >= 'a' && b < 'z' {
+				p[i] = b - 32
+			}
+		}
+	})
 	e := check.Env{TCP: addr}
 	mem := new(memory)
 	c := writeThenHalfClose("az")
@@ -89,9 +88,7 @@ func TestJudgeRemembersConfirmedFailure(t *testing.T) {
 	if !first.fail || !strings.Contains(first.fatal, "TCP-BYTES") {
 		t.Fatalf("against OffByOneZ: failed %v with %q, want a TCP-BYTES failure", first.fail, first.fatal)
 	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop()
 
 	// The server is gone: a remembered failure is reported as it was, a
 	// case judged afresh sees the closed port.
@@ -112,6 +109,18 @@ func TestJudgeRemembersConfirmedFailure(t *testing.T) {
 // onceWrong serves TCP: the first connection gets its bytes back
 // unchanged, every later one uppercased.
 func onceWrong(t *testing.T) string {
+	addr, _ := serveTCP(t, func(first bool, p []byte) {
+		if !first {
+			servers.UpperASCII(p)
+		}
+	})
+	return addr
+}
+
+// serveTCP serves TCP on loopback until stop (or the test's end): each
+// read is passed through transform, told whether its connection was the
+// first, and written back; a connection ends at the client's EOF.
+func serveTCP(t *testing.T, transform func(first bool, p []byte)) (addr string, stop func()) {
 	t.Helper()
 	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -135,9 +144,7 @@ func onceWrong(t *testing.T) string {
 					if err != nil {
 						return
 					}
-					if !first {
-						servers.UpperASCII(buf[:k])
-					}
+					transform(first, buf[:k])
 					if _, err := c.Write(buf[:k]); err != nil {
 						return
 					}
@@ -145,11 +152,15 @@ func onceWrong(t *testing.T) string {
 			})
 		}
 	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			ln.Close()
+			wg.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return ln.Addr().String(), stop
 }
 
 func TestJudgeDoesNotReportAFailureThatDoesNotRepeat(t *testing.T) {

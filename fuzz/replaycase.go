@@ -15,7 +15,7 @@ import (
 
 // Case is a self-contained, replayable counterexample: the script a
 // property ran and the failure it saw. Any target can replay it with
-// fuzz/cmd/replay.
+// cmd/replay.
 type Case struct {
 	// Property names the property that found it.
 	Property string `json:"property"`
@@ -104,7 +104,7 @@ func ReplayCommand(path string) string {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	cmd := "go run ./fuzz/cmd/replay -count 3 -script " + shellQuote(path)
+	cmd := "go run ./cmd/replay -count 3 -script " + shellQuote(path)
 	for _, k := range target.TargetEnv {
 		if v := os.Getenv(k); v != "" {
 			cmd = k + "=" + shellQuote(v) + " " + cmd

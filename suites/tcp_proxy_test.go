@@ -11,7 +11,7 @@ import (
 )
 
 // The specs below run checks through a fault-injecting proxy in front of the
-// target (internal/faultproxy): a network that slices each direction into
+// target (faultproxy): a network that slices each direction into
 // tiny segments, delays them, or resets the connection part-way. TCP is a
 // byte stream, so TCP-STREAM and TCP-EOF must hold whatever the network does
 // to the segments; and a reset that comes from the network mid-reply, like

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/clients"
-	"github.com/upcheck/upcheck/internal/faultproxy"
+	"github.com/upcheck/upcheck/faultproxy"
 )
 
 // NetFaults are the faults of a network between the clients and the server,
-// injected by a fault-injecting TCP proxy (internal/faultproxy) that a check
+// injected by a fault-injecting TCP proxy (faultproxy) that a check
 // starts in front of Env.TCP. The zero value is a proxy that relays both
 // directions as they come.
 //

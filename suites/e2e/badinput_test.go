@@ -16,8 +16,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/upcheck/upcheck/internal/suiterun"
 	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/suiterun"
 	"github.com/upcheck/upcheck/suites/target"
 )
 
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	suiteBin, upperdBin = filepath.Join(dir, "suites.test"), filepath.Join(dir, "upperd")
 	for _, args := range [][]string{
 		{"test", "-c", "-o", suiteBin, "github.com/upcheck/upcheck/suites"},
-		{"build", "-o", upperdBin, "github.com/upcheck/upcheck/servers/cmd/upperd"},
+		{"build", "-o", upperdBin, "github.com/upcheck/upcheck/cmd/upperd"},
 	} {
 		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)

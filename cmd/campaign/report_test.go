@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/upcheck/upcheck/fuzz"
+)
+
+func TestSummaryExitStatus(t *testing.T) {
+	c := &config{describe: "reference servers (in process)", seed: 7, checks: 10, fuzzTime: time.Second}
+	ok := result{name: "fuzz.FuzzA", status: passed, took: time.Second}
+	skip := result{name: "fuzz.FuzzB", status: skipped, note: "left out"}
+	bad := result{name: "fuzz.FuzzC", status: broken, note: "the build failed"}
+	fail := result{name: "fuzz.TestProperties", status: failed, findings: []finding{{
+		name: "property P", headline: "failed after 3 tests: boom", stays: []string{"fuzz/testdata/failures/P.json"},
+		rerun: "go test ./fuzz -run='^TestProperties$/^P$' -rapid.seed=3", replay: "go run ./cmd/replay -count 3 -script /m/P.json",
+	}}}
+	for _, tc := range []struct {
+		name    string
+		results []result
+		want    int
+	}{
+		{"all passed, one left out", []result{ok, skip}, 0},
+		{"one broken", []result{ok, bad}, 2},
+		{"one failed, one broken", []result{fail, bad}, 1},
+		{"nothing ran", nil, 0},
+	} {
+		var b bytes.Buffer
+		if got := summary(&b, c, tc.results, nil, time.Minute, false); got != tc.want {
+			t.Errorf("%s: exit status %d, want %d\n%s", tc.name, got, tc.want, b.String())
+		}
+	}
+	var b bytes.Buffer
+	summary(&b, c, []result{fail}, []string{"/m/Q.unconfirmed.json"}, time.Minute, false)
+	for _, want := range []string{
+		"target:    reference servers (in process)",
+		"repeat with RAPID_SEED=7",
+		"FAIL   fuzz.TestProperties",
+		"property P: failed after 3 tests: boom",
+		"  stays in: fuzz/testdata/failures/P.json",
+		"  re-run:   go test ./fuzz -run='^TestProperties$/^P$' -rapid.seed=3",
+		"  replay:   go run ./cmd/replay -count 3 -script /m/P.json",
+		"unconfirmed (failed once, not again; not counted)",
+		"/m/Q.unconfirmed.json",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	if got := summary(&bytes.Buffer{}, c, []result{ok}, nil, time.Second, true); got != 2 {
+		t.Errorf("interrupted campaign: exit status %d, want 2", got)
+	}
+}
+
+// The campaign repeats a few things of package fuzz rather than import it.
+func TestAgreesWithPackageFuzz(t *testing.T) {
+	if failureDir != fuzz.FailureDir || unconfirmedSuffix != fuzz.UnconfirmedSuffix {
+		t.Errorf("failureDir %q, unconfirmedSuffix %q; package fuzz has %q, %q", failureDir, unconfirmedSuffix, fuzz.FailureDir, fuzz.UnconfirmedSuffix)
+	}
+	t.Setenv("UPCHECK_SERVER_CMD", "server --tcp {tcp}")
+	if got, want := replayCommand("/m/P.json"), fuzz.ReplayCommand("/m/P.json"); got != want {
+		t.Errorf("replayCommand = %q, fuzz.ReplayCommand = %q", got, want)
+	}
+}

@@ -1,0 +1,24 @@
+// Package upcheck is a conformance and fuzz harness for TCP and UDP servers
+// that answer every byte they receive with its ASCII uppercase (the rules
+// are SEMANTICS.md). This package holds no code: it documents the layout,
+// and its test keeps every import pointing down the layers.
+//
+// The layers, bottom first; a package imports only from its own layer or a
+// lower one, in its tests as well:
+//
+//  0. plumbing that imports nothing of upcheck's: internal/cmdtest (the
+//     TestMain of command packages), internal/rapidenv (RAPID_* checked
+//     before rapid reads it).
+//  1. the network: servers (the reference servers, servers/serverstest),
+//     clients (clients/load, the load engine) and faultproxy (a TCP proxy
+//     that splits, delays and resets).
+//  2. the conformance library: suites/check (the checks and the judges),
+//     suites/target (the way to the server under test), suites/report (the
+//     report).
+//  3. the runners: the ginkgo suite (suites, suites/e2e), suites/suiterun
+//     (runs the suite as a subprocess), the fuzzers (fuzz) and the commands
+//     (cmd/upperd, cmd/upperc, cmd/upperload, cmd/campaign, cmd/replay).
+//  4. the lab, where upcheck proves itself: faulty servers (lab/mutants,
+//     lab/hostile), the mutation and matrix runners, perf and stress, and
+//     their daemons under lab/cmd.
+package upcheck

@@ -1,0 +1,301 @@
+package hostile_test
+
+import (
+	"context"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/upcheck/upcheck/clients"
+	"github.com/upcheck/upcheck/lab/hostile"
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// scale is the time scale of these tests, as UPCHECK_TIME_SCALE: every
+// check's timeouts shrink with it, so that the checks that wait out a
+// hostile server end sooner.
+const scale = 0.3
+
+// specTimeout is the suite's timeout of an ordinary spec, before scaling:
+// every check must end well within it, whatever the server does.
+const specTimeout = 30 * time.Second
+
+// maxHeapGrowth bounds how much a check's memory may grow: the harness
+// keeps at most its cap of what a server sends.
+const maxHeapGrowth = 64 << 20
+
+// probe is one check against a hostile server, and the requirement its
+// failure must name.
+type probe struct {
+	name string
+	want string // the requirement the failure names
+	run  func(ctx context.Context, e check.Env) error
+	// heavy probes allocate megabytes; they run alone, so that their
+	// heap growth is theirs.
+	heavy bool
+}
+
+var (
+	roundTrip = probe{"round trip", "TCP-ROUNDTRIP", func(ctx context.Context, e check.Env) error {
+		return check.TCPRoundTrip(ctx, e, "the seed client's line", []byte("client33333"))
+	}, false}
+	eof = probe{"eof", "TCP-EOF", func(ctx context.Context, e check.Env) error {
+		return check.TCPEOF(ctx, e, "write then half-close", []byte("hello, world"))
+	}, false}
+	stream = probe{"stream 2 MiB", "TCP-STREAM", func(ctx context.Context, e check.Env) error {
+		return check.TCPStream(ctx, e, check.StreamCase{Name: "2 MiB in 64 KiB writes", Payload: clients.Payload(6, 2<<20), Chunks: []int{64 << 10}})
+	}, true}
+	proxied = probe{"stream through 1-byte segments", "TCP-STREAM", func(ctx context.Context, e check.Env) error {
+		oneByte := check.StreamFaults{Segment: 1, Delay: 100 * time.Microsecond}
+		return check.TCPStreamThroughProxy(ctx, e, check.StreamCase{Name: "1 KiB", Payload: clients.Payload(6, 1<<10)}, check.NetFaults{Up: oneByte, Down: oneByte})
+	}, false}
+	allBytes = probe{"bytes", "TCP-BYTES", func(ctx context.Context, e check.Env) error {
+		p := make([]byte, 256)
+		for i := range p {
+			p[i] = byte(i)
+		}
+		return check.TCPBytes(ctx, e, "all 256 byte values", p)
+	}, false}
+	reset = probe{"reset", "TCP-RESET", func(ctx context.Context, e check.Env) error {
+		return check.TCPReset(ctx, e, check.ResetDuringReply)
+	}, true}
+	churn = probe{"churn", "TCP-CHURN", func(ctx context.Context, e check.Env) error {
+		return check.TCPChurn(ctx, e, 100, 50, 10, 7)
+	}, false}
+	concurrent = probe{"concurrent", "TCP-CONCURRENT", func(ctx context.Context, e check.Env) error {
+		return check.TCPConcurrent(ctx, e, 2, 5, 3, 10*time.Millisecond)
+	}, false}
+	// script is a fuzzer's script: with no ID, each violation names the
+	// requirement its symptom breaks.
+	script = func(want string) probe {
+		return probe{"script", want, func(ctx context.Context, e check.Env) error {
+			return check.RunTCP(ctx, e, check.TCPScript{Case: "fuzz-like", Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
+				{Op: check.Write, Data: []byte("abc")}, {Op: check.Read}, {Op: check.HalfClose},
+			}}}})
+		}, false}
+	}
+	udpRoundTrip = probe{"udp round trip", "UDP-ROUNDTRIP", func(ctx context.Context, e check.Env) error {
+		return check.UDPRoundTrip(ctx, e, "client1111", []byte("client1111"))
+	}, false}
+	udpEmpty = probe{"udp empty", "UDP-EMPTY", func(ctx context.Context, e check.Env) error {
+		return check.UDPEmpty(ctx, e)
+	}, false}
+	udpOnce = probe{"udp once", "UDP-ONCE", func(ctx context.Context, e check.Env) error {
+		return check.UDPOnce(ctx, e, 20)
+	}, false}
+	udpSize = probe{"udp size", "UDP-SIZE", func(ctx context.Context, e check.Env) error {
+		return check.UDPSize(ctx, e, 100)
+	}, false}
+	udpConcurrent = probe{"udp concurrent", "UDP-CONCURRENT", func(ctx context.Context, e check.Env) error {
+		return check.UDPConcurrent(ctx, e, 50, 20)
+	}, true}
+)
+
+// TestChecksAgainstHostileTCP runs checks against every hostile TCP server:
+// each must end within the spec's timeout with a failure naming the right
+// requirement, in clear deterministic text, with memory bounded.
+func TestChecksAgainstHostileTCP(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cfg    hostile.TCPConfig
+		probes []probe
+	}{
+		{hostile.TCPConfig{Behavior: hostile.NeverAccept}, []probe{roundTrip, eof, reset}},
+		{hostile.TCPConfig{Behavior: hostile.BacklogFull}, []probe{roundTrip, churn}},
+		{hostile.TCPConfig{Behavior: hostile.Silent}, []probe{roundTrip, eof, reset, concurrent}},
+		{hostile.TCPConfig{Behavior: hostile.Endless}, []probe{roundTrip, eof, stream, allBytes, proxied, script("TCP-STREAM")}},
+		{hostile.TCPConfig{Behavior: hostile.Trickle}, []probe{roundTrip, eof, stream, proxied, script("TCP-STREAM")}},
+		{hostile.TCPConfig{Behavior: hostile.NoClose}, []probe{eof, roundTrip, script("TCP-EOF")}},
+		{hostile.TCPConfig{Behavior: hostile.Garbage}, []probe{allBytes, roundTrip, stream, script("TCP-STREAM")}},
+		{hostile.TCPConfig{Behavior: hostile.CloseAtOnce}, []probe{roundTrip, eof, reset, script("TCP-ROUNDTRIP")}},
+		{hostile.TCPConfig{Behavior: hostile.ResetAtOnce}, []probe{roundTrip, eof, reset, churn}},
+		{hostile.TCPConfig{Behavior: hostile.Upper, DieAfter: 20}, []probe{churn}},
+		{hostile.TCPConfig{Behavior: hostile.Upper, StallAfter: 101}, []probe{churn}},
+	} {
+		name := string(tc.cfg.Behavior)
+		switch {
+		case tc.cfg.DieAfter > 0:
+			name = "die-after"
+		case tc.cfg.StallAfter > 0:
+			name = "stall-after"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, p := range tc.probes {
+				t.Run(p.name, func(t *testing.T) {
+					s, err := hostile.StartTCP(tc.cfg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer s.Close()
+					judge(t, check.Env{TCP: s.Addr(), Scale: scale, Logf: t.Logf}, p)
+				})
+			}
+		})
+	}
+}
+
+// TestChecksAgainstHostileUDP does the same for the hostile UDP servers.
+func TestChecksAgainstHostileUDP(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		b      hostile.UDPBehavior
+		probes []probe
+	}{
+		{hostile.Mute, []probe{udpRoundTrip, udpEmpty, udpSize}},
+		{hostile.Flood, []probe{udpOnce, udpRoundTrip, udpSize, udpConcurrent}},
+	} {
+		t.Run(string(tc.b), func(t *testing.T) {
+			t.Parallel()
+			for _, p := range tc.probes {
+				t.Run(p.name, func(t *testing.T) {
+					s, err := hostile.StartUDP("", tc.b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer s.Close()
+					judge(t, check.Env{UDP: s.Addr(), Scale: scale, Logf: t.Logf}, p)
+				})
+			}
+		})
+	}
+}
+
+// TestChecksPassOnWellBehaved makes sure the servers misbehave only as
+// asked: their "upper" behaviours pass the checks that the others fail.
+func TestChecksPassOnWellBehaved(t *testing.T) {
+	t.Parallel()
+	tcp, err := hostile.StartTCP(hostile.TCPConfig{Behavior: hostile.Upper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	udp, err := hostile.StartUDP("", hostile.UDPUpper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	e := check.Env{TCP: tcp.Addr(), UDP: udp.Addr(), Scale: 1, Logf: t.Logf}
+	for _, p := range []probe{roundTrip, eof, stream, allBytes, proxied, reset, churn, concurrent, script(""), udpRoundTrip, udpEmpty, udpOnce, udpSize, udpConcurrent} {
+		ctx, cancel := context.WithTimeout(context.Background(), specTimeout)
+		err := p.run(ctx, e)
+		cancel()
+		if err != nil {
+			t.Errorf("%s: %v", p.name, err)
+		}
+	}
+}
+
+var (
+	// addrText is an address or port in failure text, which must have
+	// none: ports and timings go to the log.
+	addrText = regexp.MustCompile(`127\.0\.0\.1|:[0-9]{4,5}\b`)
+	// timeText is a duration, which must not be in failure text but for
+	// the case's name (a configured delay is the same on every run).
+	timeText = regexp.MustCompile(`\b[0-9.]+(ns|µs|ms|s)\b`)
+)
+
+// judge runs p against e and checks how it ended: within the spec's
+// timeout, with every violation naming p.want, in clear text, and with the
+// heap grown by less than maxHeapGrowth.
+func judge(t *testing.T, e check.Env, p probe) {
+	t.Helper()
+	if p.heavy {
+		heapMu.Lock()
+		defer heapMu.Unlock()
+	} else {
+		heapMu.RLock()
+		defer heapMu.RUnlock()
+	}
+	limit := e.T(specTimeout)
+	// The check gets twice the spec's timeout: ending within it must be
+	// the check's own doing, not its context's.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*limit)
+	defer cancel()
+	peak := watchHeap()
+	start := time.Now()
+	err := p.run(ctx, e)
+	elapsed := time.Since(start)
+	growth := peak()
+	t.Logf("%s: ended after %v, heap grew by %d KiB at most:\n%v", p.name, elapsed.Round(time.Millisecond), growth>>10, err)
+
+	if elapsed > limit {
+		t.Errorf("%s took %v, more than the spec's timeout of %v", p.name, elapsed, limit)
+	}
+	if growth > maxHeapGrowth {
+		t.Errorf("%s grew the heap by %d MiB, more than %d MiB", p.name, growth>>20, maxHeapGrowth>>20)
+	}
+	vs := check.AsViolations(err)
+	if len(vs) == 0 {
+		t.Fatalf("%s: want a %s violation, got %v", p.name, p.want, err)
+	}
+	if ids := vs.IDs(); ids[0] != p.want {
+		t.Errorf("%s: violations name %v, want %s first", p.name, ids, p.want)
+	}
+	for _, v := range vs {
+		text := v.Error()
+		switch {
+		case v.Expected == "" || v.Observed == "":
+			t.Errorf("violation without an expectation or observation: %q", text)
+		case strings.Contains(text, "\n"):
+			t.Errorf("violation on more than one line: %q", text)
+		case strings.Contains(text, "%!"):
+			t.Errorf("violation with a formatting error: %q", text)
+		case addrText.MatchString(text):
+			t.Errorf("violation names an address or port: %q", text)
+		case timeText.MatchString(strings.Replace(text, "["+v.Case+"]", "", 1)):
+			t.Errorf("violation names a duration: %q", text)
+		}
+	}
+}
+
+// heapMu lets a heavy probe measure its heap growth alone: the others,
+// which allocate little, run together.
+var heapMu sync.RWMutex
+
+// watchHeap samples the heap until the returned function is called, which
+// returns the largest growth seen over the heap at the start.
+func watchHeap() (peak func() uint64) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var (
+		mu   sync.Mutex
+		most uint64
+	)
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		mu.Lock()
+		if ms.HeapAlloc > base && ms.HeapAlloc-base > most {
+			most = ms.HeapAlloc - base
+		}
+		mu.Unlock()
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				sample()
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		sample()
+		mu.Lock()
+		defer mu.Unlock()
+		return most
+	}
+}

@@ -1,0 +1,158 @@
+package hostile_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/suiterun"
+	"github.com/upcheck/upcheck/suites/target"
+)
+
+// suiteTimeout bounds one run of the suite binary against a hostile server
+// command: reaching it means the harness hung.
+const suiteTimeout = 2 * time.Minute
+
+// maxSuiteRSS bounds the suite process's peak memory against a hostile
+// server: the reference takes about 100 MiB.
+const maxSuiteRSS = 384 << 20
+
+// suiteRun is what one run of the suite binary did.
+type suiteRun struct {
+	code    int
+	out     string
+	report  report.Report
+	elapsed time.Duration
+	maxRSS  int64 // bytes
+}
+
+// runSuite runs the conformance suite's test binary against the server
+// command cmd (in UPCHECK_SERVER_CMD's syntax), with only the specs that
+// labels selects, at the time scale of these tests.
+func runSuite(t *testing.T, cmd, labels string) suiteRun {
+	t.Helper()
+	suite, _ := build(t)
+	rep := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, suite, "-ginkgo.no-color", "-ginkgo.label-filter="+labels, "-server-cmd", cmd)
+	// The suite runs in its package's directory, as go test runs it.
+	root, rerr := target.ModuleRoot()
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	c.Dir = filepath.Join(root, "suites")
+	c.Env = append(suiterun.CleanEnv(os.Environ()), "UPCHECK_TIME_SCALE=0.3", "UPCHECK_REPORT="+rep)
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	start := time.Now()
+	err := c.Run()
+	r := suiteRun{out: out.String(), elapsed: time.Since(start)}
+	if ctx.Err() != nil {
+		t.Fatalf("the suite did not end within %v:\n%s", suiteTimeout, tail(r.out))
+	}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	default:
+		t.Fatalf("running the suite: %v", err)
+	}
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss << 10 // kilobytes on Linux
+	}
+	b, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatalf("no conformance report: %v\n%s", err, tail(r.out))
+	}
+	if err := json.Unmarshal(b, &r.report); err != nil {
+		t.Fatalf("conformance report: %v", err)
+	}
+	t.Logf("suite against %q (%s): exit %d after %v, peak RSS %d MiB", cmd, labels, r.code, r.elapsed.Round(time.Millisecond), r.maxRSS>>20)
+	return r
+}
+
+// tail is the end of a long output.
+func tail(s string) string {
+	if len(s) > 6000 {
+		return "…" + s[len(s)-6000:]
+	}
+	return s
+}
+
+// TestSuiteAgainstHostileCommands runs the whole conformance suite, as a
+// process, against hostile server commands, with a few specs each: the run
+// must end in time with a non-zero exit status, every selected requirement
+// failed (never passed, never an error of the harness), no spec ended by
+// its timeout instead of a verdict, no panic, and bounded memory.
+func TestSuiteAgainstHostileCommands(t *testing.T) {
+	t.Parallel()
+	_, hostiled := build(t)
+	for _, tc := range []struct {
+		name, args, labels string
+		fail               []string // the requirements that must fail; every other one is skipped
+		says               []string // what the output must say
+		within             time.Duration
+	}{
+		{"endless stream", "-tcp {tcp} -tcp-mode endless", "TCP-ROUNDTRIP || TCP-STREAM",
+			[]string{"TCP-ROUNDTRIP", "TCP-STREAM"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
+		{"trickle", "-tcp {tcp} -tcp-mode trickle", "TCP-EOF",
+			[]string{"TCP-EOF"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
+		{"never closes", "-tcp {tcp} -tcp-mode no-close", "TCP-EOF",
+			[]string{"TCP-EOF"}, []string{"no EOF within the timeout"}, 40 * time.Second},
+		{"dies mid-run", "-tcp {tcp} -die-after 100", "TCP-CHURN",
+			[]string{"TCP-CHURN"}, []string{"server exited (status 3) while checking TCP-CHURN", "hostiled: dying after 100 connections"}, 40 * time.Second},
+		{"hangs mid-run", "-tcp {tcp} -stall-after 300", "TCP-CHURN",
+			[]string{"TCP-CHURN"}, []string{"then timeout"}, 40 * time.Second},
+		{"udp flood", "-udp {udp} -udp-mode flood", "UDP-ONCE || UDP-CONCURRENT || UDP-ROUNDTRIP",
+			[]string{"UDP-ONCE", "UDP-CONCURRENT", "UDP-ROUNDTRIP"}, []string{"observed a datagram longer than"}, 40 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runSuite(t, hostiled+" "+tc.args, tc.labels)
+			if r.code != 1 {
+				t.Errorf("exit status %d, want 1", r.code)
+			}
+			if r.elapsed > tc.within {
+				t.Errorf("the run took %v, more than %v", r.elapsed, tc.within)
+			}
+			if r.maxRSS > maxSuiteRSS {
+				t.Errorf("the suite's peak RSS was %d MiB, more than %d MiB", r.maxRSS>>20, maxSuiteRSS>>20)
+			}
+			for _, bad := range []string{"[TIMEDOUT]", "[PANICKED]", "panic:", "goroutine "} {
+				if strings.Contains(r.out, bad) {
+					t.Errorf("the output has %q:\n%s", bad, tail(r.out))
+				}
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(r.out, s) {
+					t.Errorf("the output does not say %q:\n%s", s, tail(r.out))
+				}
+			}
+			if r.report.HarnessError != "" {
+				t.Errorf("harness error: %s", r.report.HarnessError)
+			}
+			for _, req := range r.report.Requirements {
+				want := report.Skip
+				for _, id := range tc.fail {
+					if id == req.ID {
+						want = report.Fail
+					}
+				}
+				if req.Status != want {
+					t.Errorf("%s: %s (%s), want %s", req.ID, req.Status, req.Observed, want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,256 @@
+package mutation
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/upcheck/upcheck/lab/mutants"
+	"github.com/upcheck/upcheck/suites/suiterun"
+	"github.com/upcheck/upcheck/suites/target"
+)
+
+// How the suites are run against the mutants.
+const (
+	// mutantScale is the time scale of a mutant's run. Against a server
+	// that never answers, every spec waits out its timeouts: at 1 the
+	// slowest mutant takes minutes. The harness's own start-up bounds
+	// are scaled too and still leave ample room, and the faults are
+	// found by what comes back, or fails to come back, not by how fast.
+	mutantScale = 0.3
+	// suiteRuns is how many runs of the suites go at once. Most of a
+	// mutant's run is spent waiting on timeouts.
+	suiteRuns = 6
+	// suitesSeed is ginkgo's seed for every run: the same specs in the
+	// same order with the same random inputs, on every machine.
+	suitesSeed = 20260101
+)
+
+// slowFirst are the mutants whose runs take longest (they leave every
+// request unanswered): they start first so that they do not finish last.
+var slowFirst = []string{"LineBuffered", "FillBuffer", "NoCloseOnEOF", "TickerFlush", "Serial", "LockedRead", "UDPFirstPeer", "UDPFixedLog"}
+
+// pythonCmd runs the Python example (examples/python), from the module
+// root.
+const pythonCmd = "python3 examples/python/server.py --tcp {tcp} --udp {udp}"
+
+// pythonScale is the Python example's time scale. Its socketserver listens
+// with a backlog of 5 and starts a thread per connection: 200 clients
+// connecting at once queue behind SYN retransmits (1 s, 2 s, 4 s), and
+// during make test the machine's two cores also run every other package
+// and the mutants. What it is judged on is what comes back, not how fast.
+const pythonScale = 2
+
+// exitAtOnceCmd is a server command that exits as soon as it starts.
+const exitAtOnceCmd = "echo starting on {tcp} and {udp}; exit 3"
+
+// suitesRun is one run of the suites.
+type suitesRun struct {
+	res *suiterun.Result
+	err error
+}
+
+// campaign is everything the tests judge, gathered once: the suites' runs
+// against each mutant, the reference and a command that exits at once, as
+// separate processes; and each fuzz property against each mutant, in
+// process. Both halves start together on first use and run side by side.
+type campaign struct {
+	start sync.Once
+	dir   string // binaries and reports; kept when a test fails
+
+	suitesDone chan struct{}
+	buildErr   error
+	mutantRuns map[string]suitesRun
+	reference  suitesRun
+	exitAtOnce suitesRun
+	// python is the Python example's run; pythonSkipped says why there
+	// is none.
+	python        suitesRun
+	pythonSkipped string
+
+	fuzzDone chan struct{}
+	fuzz     map[string]map[string]*fuzzResult // mutant -> property -> result
+	fuzzRef  map[string]*Caught                // property -> result on the reference
+}
+
+var the = campaign{suitesDone: make(chan struct{}), fuzzDone: make(chan struct{})}
+
+// begin starts both halves of the campaign, once.
+func (c *campaign) begin() {
+	c.start.Do(func() {
+		dir, err := os.MkdirTemp("", "upcheck-mutation-")
+		if err != nil {
+			c.buildErr = err
+			close(c.suitesDone)
+			close(c.fuzzDone)
+			return
+		}
+		c.dir = dir
+		go func() {
+			defer close(c.suitesDone)
+			c.runSuites()
+		}()
+		go func() {
+			defer close(c.fuzzDone)
+			c.runFuzz()
+		}()
+	})
+}
+
+// started reports whether the campaign was started.
+func (c *campaign) started() bool { return c.dir != "" || c.buildErr != nil }
+
+// wait waits for whatever was started to end.
+func (c *campaign) wait() {
+	if !c.started() {
+		return
+	}
+	<-c.suitesDone
+	<-c.fuzzDone
+}
+
+// suites returns the suites' half of the campaign, running it if needed.
+func suites(t *testing.T) *campaign {
+	t.Helper()
+	skipShort(t)
+	the.begin()
+	<-the.suitesDone
+	if the.buildErr != nil {
+		t.Fatalf("cannot build the suites and servers: %v", the.buildErr)
+	}
+	return &the
+}
+
+// fuzzing returns the fuzz half of the campaign, running it if needed.
+func fuzzing(t *testing.T) *campaign {
+	t.Helper()
+	skipShort(t)
+	the.begin()
+	<-the.fuzzDone
+	return &the
+}
+
+// skipShort skips the campaign's tests under go test -short: it takes
+// minutes.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the mutation campaign takes about two minutes: run without -short")
+	}
+}
+
+// runSuites builds the suites' test binary, mutantd and upperd once, then
+// runs the suites against every mutant (its protocol's specs only, at
+// mutantScale), the reference and the Python example (every spec, at the
+// default scale) and exitAtOnceCmd, suiteRuns at a time.
+func (c *campaign) runSuites() {
+	ctx := context.Background()
+	root, err := target.ModuleRoot()
+	if err != nil {
+		c.buildErr = err
+		return
+	}
+	bin := filepath.Join(c.dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		c.buildErr = err
+		return
+	}
+	var suitesBin, mutantd, upperd string
+	var errs [3]error
+	var wg sync.WaitGroup
+	wg.Go(func() { suitesBin, errs[0] = suiterun.BuildSuites(ctx, root, bin) })
+	wg.Go(func() { mutantd, errs[1] = suiterun.BuildCommand(ctx, root, bin, "./lab/cmd/mutantd") })
+	wg.Go(func() { upperd, errs[2] = suiterun.BuildCommand(ctx, root, bin, "./cmd/upperd") })
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			c.buildErr = err
+			return
+		}
+	}
+
+	type job struct {
+		name string
+		opts suiterun.Options
+		into func(suitesRun)
+	}
+	report := func(name string) string { return filepath.Join(c.dir, name+".json") }
+	var jobs []job
+	jobs = append(jobs, job{"reference", suiterun.Options{
+		ServerCmd: upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}",
+		Report:    report("reference"),
+	}, func(r suitesRun) { c.reference = r }})
+	if _, err := exec.LookPath("python3"); err != nil {
+		c.pythonSkipped = "python3 is not on PATH"
+	} else {
+		jobs = append(jobs, job{"python", suiterun.Options{
+			ServerCmd: pythonCmd,
+			Report:    report("python"),
+			TimeScale: pythonScale,
+		}, func(r suitesRun) { c.python = r }})
+	}
+	jobs = append(jobs, job{"exit-at-once", suiterun.Options{
+		ServerCmd: exitAtOnceCmd,
+		Report:    report("exit-at-once"),
+	}, func(r suitesRun) { c.exitAtOnce = r }})
+
+	ms := mutants.All()
+	slices.SortStableFunc(ms, func(a, b *mutants.Mutant) int { return slowRank(a.Name) - slowRank(b.Name) })
+	c.mutantRuns = make(map[string]suitesRun, len(ms))
+	var mu sync.Mutex
+	for _, m := range ms {
+		jobs = append(jobs, job{m.Name, suiterun.Options{
+			ServerCmd:   fmt.Sprintf("%s -mutant %s -tcp {tcp} -udp {udp}", mutantd, m.Name),
+			Report:      report("mutant-" + m.Name),
+			LabelFilter: labelFilter(m),
+			TimeScale:   mutantScale,
+		}, func(r suitesRun) {
+			mu.Lock()
+			defer mu.Unlock()
+			c.mutantRuns[m.Name] = r
+		}})
+	}
+
+	sem := make(chan struct{}, suiteRuns)
+	for _, j := range jobs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			o := j.opts
+			o.Suites, o.Dir, o.Seed = suitesBin, root, suitesSeed
+			begin := time.Now()
+			res, err := suiterun.Run(ctx, o)
+			if debug {
+				fmt.Fprintf(os.Stderr, "mutation: suites against %s: %v\n", j.name, time.Since(begin).Round(time.Millisecond))
+			}
+			j.into(suitesRun{res, err})
+		})
+	}
+	wg.Wait()
+}
+
+// debug prints the campaign's timings (UPCHECK_DEBUG set).
+var debug = os.Getenv("UPCHECK_DEBUG") != ""
+
+// slowRank orders the mutants known to be slow first.
+func slowRank(name string) int {
+	if i := slices.Index(slowFirst, name); i >= 0 {
+		return i
+	}
+	return len(slowFirst)
+}
+
+// labelFilter selects the specs of the protocols that carry m's fault.
+func labelFilter(m *mutants.Mutant) string {
+	ps := m.Protocols()
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	return ""
+}

@@ -1,0 +1,285 @@
+package mutation
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/upcheck/upcheck/fuzz"
+	"github.com/upcheck/upcheck/lab/mutants"
+	"github.com/upcheck/upcheck/servers/serverstest"
+	"github.com/upcheck/upcheck/suites/check"
+)
+
+// How the fuzz properties are run against the mutants: rapid's quick
+// budget, as in make test, with a fixed seed so that every run draws the
+// same cases (set by TestMain unless -rapid.* flags say otherwise).
+const (
+	fuzzChecks = 100
+	fuzzSeed   = 1
+	// fuzzShrink bounds rapid's shrinking of a failing case: the table
+	// needs the verdict, not the smallest case.
+	fuzzShrink = "2s"
+	// fuzzScale is the checks' time scale in process.
+	fuzzScale = 0.5
+	// fuzzRuns is how many mutants are fuzzed at once.
+	fuzzRuns = 4
+	// fuzzRounds is how many rounds of -rapid.checks cases a property
+	// gets against a mutant in its domain before it is said to miss it;
+	// fuzzOnlyRounds, against a mutant left to the fuzzers. Each round
+	// draws new cases. Most mutants fall to the first cases of the first
+	// round (the table says which case); a few faults show only when the
+	// server reads a case's bytes in one piece, which timing decides, so
+	// a case that caught one may miss it the next time.
+	fuzzRounds     = 3
+	fuzzOnlyRounds = 10
+)
+
+// outOfReach are the mutants no fuzz property is expected to catch within
+// its quick budget, and why. Every other mutant is in the domain of its
+// protocol's property, which must catch it; these are reported either way.
+var outOfReach = map[string]string{
+	"Serial":        "needs a client idle past the reply timeout",
+	"LockedRead":    "needs a client idle past the reply timeout",
+	"ConnLimitLeak": "needs 1000 connections; a case opens at most 4",
+	"UDPFixedLog":   "needs 2048 datagrams; a case sends a few",
+	"UDPLastPeer":   "needs replies racing between many clients",
+}
+
+// propertyProto is the protocol a property checks: that of its IDs.
+func propertyProto(p fuzz.Property) string {
+	if len(p.IDs) > 0 && strings.HasPrefix(p.IDs[0], "UDP-") {
+		return "udp"
+	}
+	return "tcp"
+}
+
+// runFuzz runs each property against each mutant of its protocol, started
+// in process, and against the reference.
+func (c *campaign) runFuzz() {
+	c.fuzz = make(map[string]map[string]*fuzzResult)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, fuzzRuns)
+	for _, m := range mutants.All() {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			got := fuzzMutant(m)
+			mu.Lock()
+			c.fuzz[m.Name] = got
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+
+	ref := serverstest.NewServer()
+	defer ref.Close()
+	e := check.Env{TCP: ref.TCPAddr, UDP: ref.UDPAddr, Scale: fuzzScale}
+	c.fuzzRef = make(map[string]*Caught)
+	for _, p := range fuzz.Properties {
+		c.fuzzRef[p.Name] = Catch(p.Name+"/reference", p.For(e, fuzz.Hooks{NoSave: true}))
+	}
+}
+
+// errDied is the failure of a case that killed the mutant.
+var errDied = errors.New("server died")
+
+// fuzzResult is what a property found against a mutant.
+type fuzzResult struct {
+	*Caught
+	// Case is the number of the case that caught the mutant, counting
+	// every round's cases; 0 when none did.
+	Case int
+}
+
+// fuzzMutant runs the properties of m's protocols against m in process,
+// for up to fuzzRounds rounds (fuzzOnlyRounds for a mutant left to the
+// fuzzers, one for a mutant out of reach) until one falsifies it. A mutant
+// that dies is restarted on the same addresses after the case that killed
+// it, as the harness restarts a server command.
+func fuzzMutant(m *mutants.Mutant) map[string]*fuzzResult {
+	out := make(map[string]*fuzzResult)
+	tcp, udp, err := m.Start()
+	if err != nil {
+		out["start"] = &fuzzResult{Caught: failedCatch(err)}
+		return out
+	}
+	defer m.Close()
+	e := check.Env{TCP: tcp, UDP: udp, Scale: fuzzScale}
+	healthy := func(string) error {
+		select {
+		case <-m.Done():
+		default:
+			return nil
+		}
+		// The text is the same whatever killed it (ports, the syscall
+		// that failed): fuzz confirms a failure by its repeating.
+		m.Close()
+		if _, _, err := m.StartOn(tcp, udp); err != nil {
+			return fmt.Errorf("%w; cannot restart it: %v", errDied, err)
+		}
+		return errDied
+	}
+	for _, p := range fuzz.Properties {
+		if !slices.Contains(m.Protocols(), propertyProto(p)) {
+			continue
+		}
+		rounds := roundsFor(m.Name)
+		begin := time.Now()
+		prop := p.For(e, fuzz.Hooks{NoSave: true, Healthy: healthy})
+		r := &fuzzResult{}
+		for round := range rounds {
+			r.Caught = Catch(fmt.Sprintf("%s/%s/%d", p.Name, m.Name, round), newCases(round, prop))
+			if r.Falsified() {
+				r.Case = round*checksPerRound() + r.Passed() + 1
+				break
+			}
+			if r.Failed() {
+				break // not a verdict on the mutant: say so, do not retry
+			}
+		}
+		out[p.Name] = r
+		if debug {
+			fmt.Fprintf(os.Stderr, "mutation: %s against %s: %v, case %d\n", p.Name, m.Name, time.Since(begin).Round(time.Millisecond), r.Case)
+		}
+	}
+	return out
+}
+
+// roundsFor is how many rounds a property gets against the mutant name.
+func roundsFor(name string) int {
+	if _, ok := outOfReach[name]; ok {
+		return 1
+	}
+	if _, ok := fuzzOnly[name]; ok {
+		return fuzzOnlyRounds
+	}
+	return fuzzRounds
+}
+
+// newCases returns prop drawing, in round r, cases no other round draws:
+// rapid starts every check from the same seed, so the round's first r
+// draws are spent on nothing.
+func newCases(r int, prop func(*rapid.T)) func(*rapid.T) {
+	if r == 0 {
+		return prop
+	}
+	return func(t *rapid.T) {
+		for range r {
+			rapid.Uint64().Draw(t, "round")
+		}
+		prop(t)
+	}
+}
+
+// checksPerRound is rapid's number of checks per Check.
+func checksPerRound() int {
+	n, _ := strconv.Atoi(flag.Lookup("rapid.checks").Value.String())
+	if testing.Short() {
+		n /= 5
+	}
+	return n
+}
+
+// failedCatch is a Caught that records err as a failure of the harness.
+func failedCatch(err error) *Caught {
+	c := &Caught{name: "start"}
+	c.error(err.Error())
+	return c
+}
+
+// caughtBy returns the properties m falsified, each with the case that
+// did: "TCPScripts (case 6)".
+func (c *campaign) caughtBy(name string) []string {
+	var ps []string
+	for _, p := range fuzz.Properties {
+		if r := c.fuzz[name][p.Name]; r != nil && r.Falsified() {
+			ps = append(ps, fmt.Sprintf("%s (case %d)", p.Name, r.Case))
+		}
+	}
+	return ps
+}
+
+// TestFuzzCatchesItsDomain requires each property to be falsified by
+// every mutant of its protocol that is not out of its reach, within the
+// quick budget.
+func TestFuzzCatchesItsDomain(t *testing.T) {
+	c := fuzzing(t)
+	for _, m := range mutants.All() {
+		t.Run(m.Name, func(t *testing.T) {
+			if r := c.fuzz[m.Name]["start"]; r != nil {
+				t.Fatalf("cannot start the mutant: %v", r.Errors())
+			}
+			for _, p := range fuzz.Properties {
+				if !slices.Contains(m.Protocols(), propertyProto(p)) {
+					continue
+				}
+				r := c.fuzz[m.Name][p.Name]
+				if r == nil {
+					t.Fatalf("%s was not run", p.Name)
+				}
+				why, out := outOfReach[m.Name]
+				switch {
+				case r.Failed() && !r.Falsified():
+					t.Errorf("%s could not check %s: %s", p.Name, m.Name, r.Failure())
+				case out && r.Failed():
+					t.Logf("%s caught %s although it is out of reach (%s): %s", p.Name, m.Name, why, r.Failure())
+				case out:
+					t.Logf("%s did not catch %s, as expected: %s", p.Name, m.Name, why)
+				case !r.Failed():
+					t.Errorf("%s did not catch %s (%s) in %d rounds of %d cases from seed %d; it is in its domain; last round's log:\n%s",
+						p.Name, m.Name, m.Bug, roundsFor(m.Name), checksPerRound(), fuzzSeed, strings.Join(r.Lines(), "\n"))
+				default:
+					t.Logf("%s caught %s at case %d: %s", p.Name, m.Name, r.Case, r.Failure())
+				}
+			}
+		})
+	}
+}
+
+// TestFuzzPassesTheReference is the control: the same properties with the
+// same budget find nothing wrong with the reference.
+func TestFuzzPassesTheReference(t *testing.T) {
+	c := fuzzing(t)
+	for _, p := range fuzz.Properties {
+		r := c.fuzzRef[p.Name]
+		if r == nil {
+			t.Fatalf("%s was not run against the reference", p.Name)
+		}
+		if r.Failed() {
+			t.Errorf("%s against the reference: %s\n%s", p.Name, strings.Join(r.Errors(), "\n"), strings.Join(r.Lines(), "\n"))
+		}
+	}
+}
+
+// TestOutOfReachAreMutants keeps outOfReach in step with the mutants.
+func TestOutOfReachAreMutants(t *testing.T) {
+	for name := range outOfReach {
+		if _, ok := mutants.ByName(name); !ok {
+			t.Errorf("outOfReach names %q, which is no mutant", name)
+		}
+	}
+}
+
+// TestFuzzOnlyAreInReach keeps the mutants left to the fuzzers within the
+// fuzzers' domain.
+func TestFuzzOnlyAreInReach(t *testing.T) {
+	for name := range fuzzOnly {
+		if _, ok := mutants.ByName(name); !ok {
+			t.Errorf("fuzzOnly names %q, which is no mutant", name)
+		}
+		if why, ok := outOfReach[name]; ok {
+			t.Errorf("%s is left to the fuzzers but out of their reach: %s", name, why)
+		}
+	}
+}
