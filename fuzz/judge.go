@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
 )
@@ -25,7 +26,7 @@ import (
 //   - a failure counts only if it repeats: c runs again at once,
 //     confirmRuns times, and must fail with the same text each time. One that does not (a crash a moment late,
 //     blamed on the next input; a race the server wins once) is logged and
-//     saved as unconfirmed (named with UnconfirmedSuffix), and c passes;
+//     saved as unconfirmed (named with fuzzspec.UnconfirmedSuffix), and c passes;
 //   - a confirmed failure is remembered in m (nil: not remembered), for
 //     this target: when rapid runs the same case again, to reproduce it
 //     before shrinking and to check each smaller case it keeps, judge
@@ -94,10 +95,10 @@ func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm
 		}
 		t.Logf("unconfirmed failure, not reported: it did not repeat:\n%v\n%s", err, then)
 		if !h.NoSave {
-			if path, serr := c.Save(property + UnconfirmedSuffix); serr != nil {
+			if path, serr := c.Save(property + fuzzspec.UnconfirmedSuffix); serr != nil {
 				t.Logf("cannot save the case: %v", serr)
 			} else {
-				t.Logf("unconfirmed, replay: %s", ReplayCommand(path))
+				t.Logf("unconfirmed, replay: %s", fuzzspec.ReplayCommand(path))
 			}
 		}
 		return finding{}
@@ -106,7 +107,7 @@ func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm
 		if path, serr := c.Save(property); serr != nil {
 			t.Logf("cannot save the case: %v", serr)
 		} else {
-			t.Logf("replay: %s", ReplayCommand(path))
+			t.Logf("replay: %s", fuzzspec.ReplayCommand(path))
 		}
 	}
 	return finding{failure: err.Error(), logs: t.lines}
@@ -126,10 +127,6 @@ const (
 	abruptSettle = 40 * time.Millisecond
 	settlePoll   = 10 * time.Millisecond
 )
-
-// UnconfirmedSuffix ends the name of a case saved as unconfirmed: it failed
-// once and not again.
-const UnconfirmedSuffix = ".unconfirmed"
 
 // outcome runs c once and returns what went wrong, or nil: the server
 // dying on it (its headline; its output goes to t's log), or else the

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/suites/check"
 )
@@ -174,7 +175,7 @@ func TestJudgeDoesNotReportAFailureThatDoesNotRepeat(t *testing.T) {
 	if !strings.Contains(r.log(), "unconfirmed failure, not reported") {
 		t.Errorf("log does not say the failure went unconfirmed:\n%s", r.log())
 	}
-	c, err := LoadCase(filepath.Join(dir, "Once"+UnconfirmedSuffix+".json"))
+	c, err := LoadCase(filepath.Join(dir, "Once"+fuzzspec.UnconfirmedSuffix+".json"))
 	if err != nil {
 		t.Fatalf("unconfirmed case not saved: %v", err)
 	}

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"github.com/upcheck/upcheck/suites/check"
-	"github.com/upcheck/upcheck/suites/target"
 )
 
 // Case is a self-contained, replayable counterexample: the script a
@@ -51,15 +51,13 @@ func (c *Case) Check(e check.Env, healthy func(id string) error) error {
 	return errors.Join(err, down)
 }
 
-// FailureDir is where properties write the cases they fail on, relative to
-// the package directory the test runs in; UPCHECK_FUZZ_FAILURES overrides it.
-const FailureDir = "testdata/failures"
-
+// failureDir is where the cases are saved: fuzzspec.FailureDir, or the
+// directory in fuzzspec.FailuresEnv.
 func failureDir() string {
-	if d := os.Getenv("UPCHECK_FUZZ_FAILURES"); d != "" {
+	if d := os.Getenv(fuzzspec.FailuresEnv); d != "" {
 		return d
 	}
-	return FailureDir
+	return fuzzspec.FailureDir
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
@@ -94,28 +92,4 @@ func LoadCase(path string) (*Case, error) {
 		return nil, fmt.Errorf("%s: not a replay case: no tcp or udp script", path)
 	}
 	return &c, nil
-}
-
-// ReplayCommand is the one command that replays the case at path against
-// the same target settings as this run, from the module root. It runs the
-// case up to 3 times, as judge does before it reports a failure, so that a
-// server that fails on the case only now and then shows it.
-func ReplayCommand(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	cmd := "go run ./cmd/replay -count 3 -script " + shellQuote(path)
-	for _, k := range target.TargetEnv {
-		if v := os.Getenv(k); v != "" {
-			cmd = k + "=" + shellQuote(v) + " " + cmd
-		}
-	}
-	return cmd
-}
-
-func shellQuote(s string) string {
-	if regexp.MustCompile(`^[A-Za-z0-9_./:=,+-]+$`).MatchString(s) {
-		return s
-	}
-	return "'" + regexp.MustCompile(`'`).ReplaceAllString(s, `'\''`) + "'"
 }

@@ -1,0 +1,53 @@
+package fuzzspec
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/upcheck/upcheck/suites/target"
+)
+
+// FailureDir is where properties and fuzz targets write the cases they fail
+// on, relative to the package directory the test runs in (fuzz/ in the
+// module); FailuresEnv overrides it.
+const FailureDir = "testdata/failures"
+
+// FailuresEnv names the variable that holds another directory for the
+// failing cases.
+const FailuresEnv = "UPCHECK_FUZZ_FAILURES"
+
+// UnconfirmedSuffix ends the name of a case saved as unconfirmed: it failed
+// once and not again. The file is <name>.unconfirmed.json.
+const UnconfirmedSuffix = ".unconfirmed"
+
+// ReplayCommand is the one command that replays the case at path against
+// the target of this process's UPCHECK_* settings, from the module root. It
+// runs the case up to 3 times, as the fuzzers do before they report a
+// failure, so that a server that fails on the case only now and then shows
+// it.
+func ReplayCommand(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	var b strings.Builder
+	for _, k := range target.TargetEnv {
+		if v := os.Getenv(k); v != "" {
+			b.WriteString(k + "=" + ShellQuote(v) + " ")
+		}
+	}
+	return b.String() + "go run ./cmd/replay -count 3 -script " + ShellQuote(path)
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=,+-]+$`)
+
+// ShellQuote returns s as one word of a POSIX shell command line: as it is
+// when it holds no character the shell treats specially, else in single
+// quotes.
+func ShellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
