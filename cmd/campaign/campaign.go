@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,23 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"github.com/upcheck/upcheck/suites/target"
 )
-
-// The campaign leaves package fuzz out of its build: rapid, which it
-// imports, panics at start-up on a malformed RAPID_ variable, which the
-// campaign reports in one line instead. So it repeats these (the tests
-// check them against package fuzz).
-const (
-	failureDir        = "testdata/failures" // fuzz.FailureDir
-	unconfirmedSuffix = ".unconfirmed"      // fuzz.UnconfirmedSuffix
-)
-
-// replayCommand is fuzz.ReplayCommand: the command that replays the case
-// at path against the campaign's target, from the module root.
-func replayCommand(path string) string {
-	return targetEnv() + "go run ./cmd/replay -count 3 -script " + shellQuote(path)
-}
 
 // status is how a run ended.
 type status int
@@ -117,63 +102,15 @@ func fuzzRun(ctx context.Context, c *config, t fuzzTarget, w io.Writer) result {
 	}
 	args = append(args, t.pkg)
 	start := time.Now()
-	out, code, err := goStream(ctx, c, w, args...)
+	run, code, err := goTest(ctx, c, w, args...)
 	r := result{name: t.label(), took: time.Since(start)}
 	if err != nil {
 		r.status, r.note = broken, err.Error()
 		return r
 	}
 	added := newFiles(before, listDir(corpus))
-	r.status, r.note, r.findings = judgeFuzz(c, t, out, code, added)
+	r.status, r.note, r.findings = judgeFuzz(c, t, run, code, added)
 	return r
-}
-
-// judgeFuzz reads the output and exit code of a go test -fuzz run of t,
-// and the corpus files it added.
-func judgeFuzz(c *config, t fuzzTarget, out string, code int, added []string) (status, string, []finding) {
-	if code == 0 {
-		return passed, "", nil
-	}
-	if buildFailed(out) {
-		return broken, "the build failed: " + firstLine(out), nil
-	}
-	if spuriousDeadline(out, t.name, added) {
-		return passed, `go ended the run with "context deadline exceeded" and no failing input (golang/go#75804): counted as a pass`, nil
-	}
-	var fs []finding
-	for _, m := range failingInput.FindAllStringSubmatch(out, -1) {
-		f := finding{name: t.label(), headline: headlineBefore(out, m[0])}
-		f.stays = append(f.stays, relTo(c.dir, filepath.Join(t.dir, filepath.FromSlash(m[1]))))
-		f.rerun = fmt.Sprintf("%sgo test -run='^%s$/^%s$' %s", targetEnv(), t.name, filepath.Base(m[1]), relPkg(c.dir, t.dir))
-		fs = append(fs, f)
-	}
-	// A seed corpus entry that fails is already under testdata.
-	for _, m := range failedEntry.FindAllStringSubmatch(out, -1) {
-		if m[1] != t.name || len(fs) > 0 {
-			continue
-		}
-		f := finding{name: t.label(), headline: headlineAfter(out, m[0])}
-		if p := filepath.Join(t.dir, "testdata", "fuzz", t.name, m[2]); fileExists(p) {
-			f.stays = append(f.stays, relTo(c.dir, p))
-		}
-		f.rerun = fmt.Sprintf("%sgo test -run='^%s$/^%s$' %s", targetEnv(), t.name, regexp.QuoteMeta(m[2]), relPkg(c.dir, t.dir))
-		fs = append(fs, f)
-	}
-	if len(fs) == 0 {
-		if harnessError(out) {
-			return broken, harnessLine(out), nil
-		}
-		if !strings.Contains(out, "--- FAIL") {
-			return broken, "go test failed without a test failure: " + whyBroken(out), nil
-		}
-		fs = append(fs, finding{name: t.label(), headline: lastHeadline(out)})
-	}
-	if replay := lastReplay(out); replay != "" {
-		for i := range fs {
-			fs[i].replay = replay
-		}
-	}
-	return failed, "", fs
 }
 
 // propertiesRun runs the rapid properties whose names match c.properties:
@@ -183,75 +120,34 @@ func propertiesRun(ctx context.Context, c *config, w io.Writer) result {
 	timeout := 30*time.Minute + time.Duration(c.checks)*2*time.Second + 2*c.shrinkTime
 	// Flags the go command does not know go to the test binary, after the
 	// package and only in their -flag=value form.
-	args := []string{"test", "./fuzz", "-count=1", "-v", "-run=^TestProperties$/" + c.properties,
+	args := []string{"test", "./fuzz", "-count=1", "-run=^TestProperties$/" + c.properties,
 		"-timeout=" + timeout.String(), "-rapid.checks=" + strconv.Itoa(c.checks),
 		"-rapid.seed=" + strconv.FormatUint(c.seed, 10), "-rapid.shrinktime=" + c.shrinkTime.String()}
 	if c.noFailFile {
 		args = append(args, "-rapid.nofailfile")
 	}
 	start := time.Now()
-	out, code, err := goStream(ctx, c, w, args...)
+	run, code, err := goTest(ctx, c, w, args...)
 	r := result{name: "fuzz.TestProperties", took: time.Since(start)}
 	if err != nil {
 		r.status, r.note = broken, err.Error()
 		return r
 	}
-	r.status, r.note, r.findings = judgeProperties(c, out, code)
+	r.status, r.note, r.findings = judgeProperties(c, run, code)
 	return r
-}
-
-// judgeProperties reads the output and exit code of the properties' run.
-func judgeProperties(c *config, out string, code int) (status, string, []finding) {
-	if code == 0 {
-		return passed, "", nil
-	}
-	if buildFailed(out) {
-		return broken, "the build failed: " + firstLine(out), nil
-	}
-	var fs []finding
-	for _, part := range splitSubtests(out) {
-		if !strings.Contains(part.out, "--- FAIL: TestProperties/"+part.name) {
-			continue
-		}
-		f := finding{name: "property " + part.name}
-		if m := rapidHeadline.FindStringSubmatch(part.out); m != nil {
-			f.headline = m[1]
-		} else {
-			f.headline = lastHeadline(part.out)
-		}
-		run := fmt.Sprintf("-run='^TestProperties$/^%s$'", part.name)
-		if m := rapidFailFile.FindStringSubmatch(part.out); m != nil {
-			f.stays = append(f.stays, relTo(c.dir, filepath.Join(c.dir, "fuzz", filepath.FromSlash(m[1]))))
-			f.rerun = fmt.Sprintf("%sgo test ./fuzz %s -rapid.failfile=%s", targetEnv(), run, shellQuote(m[1]))
-		} else if m := rapidSeed.FindStringSubmatch(part.out); m != nil {
-			f.rerun = fmt.Sprintf("%sgo test ./fuzz %s -rapid.seed=%s", targetEnv(), run, m[1])
-		}
-		f.replay = lastReplay(part.out)
-		if p := replayScript(f.replay); p != "" {
-			f.stays = append(f.stays, relTo(c.dir, p))
-		}
-		fs = append(fs, f)
-	}
-	if len(fs) == 0 {
-		if harnessError(out) {
-			return broken, harnessLine(out), nil
-		}
-		return broken, "go test failed without a property failure: " + whyBroken(out), nil
-	}
-	return failed, "", fs
 }
 
 // unconfirmedSince lists the cases saved as unconfirmed since start.
 func unconfirmedSince(c *config, start time.Time) []string {
 	dir := c.failures
 	if dir == "" {
-		dir = filepath.Join(c.dir, "fuzz", failureDir)
+		dir = filepath.Join(c.dir, "fuzz", fuzzspec.FailureDir)
 	}
 	ents, _ := os.ReadDir(dir)
 	var out []string
 	for _, e := range ents {
 		info, err := e.Info()
-		if err != nil || !strings.HasSuffix(e.Name(), unconfirmedSuffix+".json") || info.ModTime().Before(start.Add(-time.Second)) {
+		if err != nil || !strings.HasSuffix(e.Name(), fuzzspec.UnconfirmedSuffix+".json") || info.ModTime().Before(start.Add(-time.Second)) {
 			continue
 		}
 		out = append(out, filepath.Join(dir, e.Name()))
@@ -259,28 +155,31 @@ func unconfirmedSince(c *config, start time.Time) []string {
 	return out
 }
 
-// goStream runs the go command in the module root with the campaign's
-// environment, copies its output to w as it comes, and returns the output
-// and exit code; err is set only when the command could not run.
-func goStream(ctx context.Context, c *config, w io.Writer, args ...string) (string, int, error) {
+// goTest runs go test -json with args (which start with "test") in the
+// module root with the campaign's environment, copies its output to w as it
+// comes, in go test's own words, and returns what it reported and its exit
+// code; err is set only when the command could not run.
+func goTest(ctx context.Context, c *config, w io.Writer, args ...string) (*testRun, int, error) {
+	args = append([]string{args[0], "-json"}, args[1:]...)
 	cmd := exec.CommandContext(ctx, c.goCmd, args...)
 	cmd.Dir = c.dir
 	cmd.Env = runEnv(c)
-	var buf bytes.Buffer
-	cmd.Stdout = io.MultiWriter(w, &buf)
-	cmd.Stderr = cmd.Stdout
+	l := &eventLog{log: w}
+	cmd.Stdout = l
+	cmd.Stderr = l.text()
 	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
+	run := l.close()
 	if ee, ok := err.(*exec.ExitError); ok {
 		if ctx.Err() != nil {
-			return buf.String(), ee.ExitCode(), fmt.Errorf("interrupted")
+			return run, ee.ExitCode(), fmt.Errorf("interrupted")
 		}
-		return buf.String(), ee.ExitCode(), nil
+		return run, ee.ExitCode(), nil
 	}
 	if err != nil {
-		return buf.String(), -1, fmt.Errorf("%s %s: %v", c.goCmd, strings.Join(args, " "), err)
+		return run, -1, fmt.Errorf("%s %s: %v", c.goCmd, strings.Join(args, " "), err)
 	}
-	return buf.String(), 0, nil
+	return run, 0, nil
 }
 
 // runEnv is the environment of every run: the campaign's, less empty
@@ -296,142 +195,9 @@ func runEnv(c *config) []string {
 		env = append(env, kv)
 	}
 	if c.failures != "" {
-		env = append(env, "UPCHECK_FUZZ_FAILURES="+c.failures)
+		env = append(env, fuzzspec.FailuresEnv+"="+c.failures)
 	}
 	return env
-}
-
-var (
-	failingInput  = regexp.MustCompile(`Failing input written to (\S+)`)
-	failedEntry   = regexp.MustCompile(`(?m)^\s*--- FAIL: (Fuzz\w*)/(\S+) \(`)
-	logLine       = regexp.MustCompile(`(?m)^\s+\w[\w.-]*\.go:\d+: (.*)$`)
-	rapidHeadline = regexp.MustCompile(`\[rapid\] ((?:failed|panic) after \d+ tests: .*|flaky test, can not reproduce a failure)`)
-	rapidFailFile = regexp.MustCompile(`-rapid\.failfile="([^"]+)"`)
-	rapidSeed     = regexp.MustCompile(`-rapid\.seed=(\d+)`)
-	replayLine    = regexp.MustCompile(`(?m)^\s+\w[\w.-]*\.go:\d+: replay: (.*)$`)
-	runLine       = regexp.MustCompile(`(?m)^=== RUN\s+TestProperties/(\w+)\s*$`)
-)
-
-// spuriousDeadline reports whether a failed go test -fuzz run of name is
-// golang/go#75804: the run ends at -fuzztime with "context deadline
-// exceeded" as its only failure, no failing input written, no corpus entry
-// failing.
-func spuriousDeadline(out, name string, added []string) bool {
-	if len(added) > 0 || failingInput.MatchString(out) || failedEntry.MatchString(out) {
-		return false
-	}
-	m := regexp.MustCompile(`(?m)^--- FAIL: ` + regexp.QuoteMeta(name) + ` \([^)]*\)\n((?:\s+.*\n)*)`).FindStringSubmatch(out)
-	return m != nil && strings.TrimSpace(m[1]) == "context deadline exceeded"
-}
-
-// whyBroken picks the line of out that says why go test failed with no
-// test failure: a panic, or else the last line.
-func whyBroken(out string) string {
-	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "panic: ") {
-			return l
-		}
-	}
-	return lastLines(strings.TrimSpace(out), 1)
-}
-
-func buildFailed(out string) bool {
-	return strings.Contains(out, "[build failed]") || strings.Contains(out, "[setup failed]")
-}
-
-func harnessError(out string) bool { return strings.Contains(out, "harness error:") }
-
-func harnessLine(out string) string {
-	for _, l := range strings.Split(out, "\n") {
-		if i := strings.Index(l, "harness error:"); i >= 0 {
-			return strings.TrimSpace(l[i:])
-		}
-	}
-	return ""
-}
-
-// headlineBefore returns the last logged line before marker in out: the
-// failure a target reported, before the fuzzing engine's own lines.
-func headlineBefore(out, marker string) string {
-	if i := strings.Index(out, marker); i >= 0 {
-		return lastHeadline(out[:i])
-	}
-	return lastHeadline(out)
-}
-
-// headlineAfter returns the first logged line after marker in out.
-func headlineAfter(out, marker string) string {
-	if i := strings.Index(out, marker); i >= 0 {
-		if m := logLine.FindStringSubmatch(out[i:]); m != nil {
-			return m[1]
-		}
-	}
-	return lastHeadline(out)
-}
-
-// lastHeadline returns the last logged line in out (file.go:NN: text), not
-// counting replay lines.
-func lastHeadline(out string) string {
-	ms := logLine.FindAllStringSubmatch(out, -1)
-	for i := len(ms) - 1; i >= 0; i-- {
-		if !strings.HasPrefix(ms[i][1], "replay: ") && !strings.HasPrefix(ms[i][1], "unconfirmed") {
-			return ms[i][1]
-		}
-	}
-	return ""
-}
-
-// lastReplay returns the last replay command logged in out.
-func lastReplay(out string) string {
-	ms := replayLine.FindAllStringSubmatch(out, -1)
-	if len(ms) == 0 {
-		return ""
-	}
-	return strings.TrimSpace(ms[len(ms)-1][1])
-}
-
-// replayScript returns the script path of a replay command.
-func replayScript(cmd string) string {
-	const flag = "-script "
-	i := strings.Index(cmd, flag)
-	if i < 0 {
-		return ""
-	}
-	p := strings.Fields(cmd[i+len(flag):])
-	if len(p) == 0 {
-		return ""
-	}
-	return strings.Trim(p[0], "'")
-}
-
-// subtest is the output of one property's subtest.
-type subtest struct{ name, out string }
-
-// splitSubtests cuts verbose go test output at each property's "=== RUN".
-// The FAIL lines of a subtest come after the next subtest's RUN when the
-// subtests end together, so each part runs up to the next RUN of another
-// property; the last includes the tail.
-func splitSubtests(out string) []subtest {
-	idx := runLine.FindAllStringSubmatchIndex(out, -1)
-	var parts []subtest
-	for i, m := range idx {
-		end := len(out)
-		if i+1 < len(idx) {
-			end = idx[i+1][0]
-		}
-		parts = append(parts, subtest{name: out[m[2]:m[3]], out: out[m[0]:end]})
-	}
-	// go test prints every subtest's verdict in the parent's summary at
-	// the end; add the tail to each part so that each sees its own.
-	if n := len(idx); n > 0 {
-		tail := out[idx[n-1][0]:]
-		if j := strings.Index(tail, "\n--- "); j >= 0 {
-			for i := range parts[:n-1] {
-				parts[i].out += tail[j:]
-			}
-		}
-	}
-	return parts
 }
 
 func listDir(dir string) map[string]bool {
@@ -499,11 +265,5 @@ func targetEnv() string {
 	return b.String()
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=,+-]+$`)
-
-func shellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote quotes a word of the commands the campaign prints.
+func shellQuote(s string) string { return fuzzspec.ShellQuote(s) }

@@ -138,6 +138,31 @@ func TestCampaignFindsACrashOnTwoBytes(t *testing.T) {
 	}
 }
 
+func TestUnconfirmedSince(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"TCPScripts.unconfirmed.json", "TCPScripts.json"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := unconfirmedSince(&config{failures: dir}, time.Now())
+	if len(got) != 1 || filepath.Base(got[0]) != "TCPScripts.unconfirmed.json" {
+		t.Errorf("unconfirmedSince = %v, want the unconfirmed case only", got)
+	}
+}
+
+// TestLinksNoRapid keeps rapid out of the campaign: it panics at start-up
+// on a malformed RAPID_ variable, which the campaign reports in one line.
+func TestLinksNoRapid(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	if strings.Contains(string(out), "pgregory.net/rapid") {
+		t.Errorf("the campaign links pgregory.net/rapid:\n%s", out)
+	}
+}
+
 // shell runs a printed command line in dir and returns its combined
 // output and exit status.
 func shell(ctx context.Context, t *testing.T, dir, line string) (string, int) {

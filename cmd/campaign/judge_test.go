@@ -3,172 +3,198 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/upcheck/upcheck/suites/target"
 )
 
-func TestParseList(t *testing.T) {
-	out := "ok  \texample.com/m/a\t0.01s\n" +
-		"rapid: seed 1, 25 checks per property\n" +
-		"FuzzOne\nFuzzTwo\n" +
-		"ok  \texample.com/m/b\t0.02s\n" +
-		"FuzzThree\n" +
-		"ok  \texample.com/m/c\t0.02s\n"
-	dirs := map[string]string{"example.com/m/b": "/m/b", "example.com/m/c": "/m/c"}
-	got := parseList(out, dirs, regexp.MustCompile("One|Three"))
-	want := []fuzzTarget{{"example.com/m/b", "/m/b", "FuzzOne"}, {"example.com/m/c", "/m/c", "FuzzThree"}}
-	if len(got) != len(want) {
-		t.Fatalf("parseList = %v, want %v", got, want)
+// The streams under testdata/gotest were recorded from go test -json runs
+// of small packages made to end each way (testdata/gotest/README.md), with
+// the Time of each event left out.
+
+// recorded returns the run of a recorded stream.
+func recorded(t *testing.T, name string) *testRun {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "gotest", name))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("target %d = %v, want %v", i, got[i], want[i])
-		}
-	}
+	defer f.Close()
+	return parseEvents(f)
 }
 
-// Outputs of go test -fuzz, trimmed to what judgeFuzz reads.
-const (
-	spuriousOut = `fuzz: elapsed: 6s, execs: 120 (20/sec), new interesting: 0 (total: 3)
---- FAIL: FuzzExample (6.22s)
-    context deadline exceeded
-FAIL
-exit status 1
-FAIL	example.com/m/fuzz	6.341s
-`
-	crashOut = `fuzz: minimizing 87-byte failing input file
---- FAIL: FuzzExample (40.82s)
-    --- FAIL: FuzzExample (0.10s)
-        env.go:60: tcp conn 0: 127.0.0.1:56528 -> 127.0.0.1:36881
-        judge.go:236: server output:
-            mutantd: server died: panic: runtime error
-        judge.go:236: replay: UPCHECK_SERVER_CMD='x {tcp}' go run ./cmd/replay -count 3 -script /m/fuzz/testdata/failures/FuzzExample.json
-        judge.go:63: server exited (status 1) while checking FuzzExample
-    
-    Failing input written to testdata/fuzz/FuzzExample/e24e6a50335ee9f2
-    To re-run:
-    go test -run=FuzzExample/e24e6a50335ee9f2
-FAIL
-exit status 1
-FAIL	example.com/m/fuzz	40.916s
-`
-	entryOut = `--- FAIL: FuzzExample (0.02s)
-    --- FAIL: FuzzExample/seed#3 (0.00s)
-        upper_test.go:130: UpperASCII(7a) = 7a, want 5a
-FAIL
-exit status 1
-FAIL	example.com/m/fuzz	0.05s
-`
-	buildOut = `# example.com/m/fuzz
-fuzz/x.go:3:1: syntax error
-FAIL	example.com/m/fuzz [build failed]
-`
-)
+// noTarget clears the target settings, which the printed commands repeat.
+func noTarget(t *testing.T) {
+	for _, k := range target.TargetEnv {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
 
 func TestJudgeFuzz(t *testing.T) {
-	c := &config{dir: "/m"}
-	tgt := fuzzTarget{pkg: "example.com/m/fuzz", dir: "/m/fuzz", name: "FuzzExample"}
-
-	if st, note, _ := judgeFuzz(c, tgt, spuriousOut, 1, nil); st != passed || !strings.Contains(note, "75804") {
-		t.Errorf("spurious deadline: %v %q, want a pass that says why", st, note)
+	noTarget(t)
+	root := t.TempDir()
+	c := &config{dir: root}
+	// The corpus file that fails in fuzz-corpus-file-fails.jsonl.
+	corpus := filepath.Join(root, "fuzz", "testdata", "fuzz", "FuzzCrash")
+	if err := os.MkdirAll(corpus, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if st, _, _ := judgeFuzz(c, tgt, spuriousOut, 1, []string{"abc"}); st == passed {
-		t.Errorf("deadline with a new corpus file: a pass, want it not ignored")
+	if err := os.WriteFile(filepath.Join(corpus, "0badc0de"), []byte("go test fuzz v1\n[]byte(\"\\xff\")\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-
-	st, _, fs := judgeFuzz(c, tgt, crashOut, 1, []string{"e24e6a50335ee9f2"})
-	if st != failed || len(fs) != 1 {
-		t.Fatalf("crash: %v with %d findings, want one failure", st, len(fs))
-	}
-	f := fs[0]
-	if f.headline != "server exited (status 1) while checking FuzzExample" {
-		t.Errorf("headline %q", f.headline)
-	}
-	if len(f.stays) != 1 || f.stays[0] != filepath.FromSlash("fuzz/testdata/fuzz/FuzzExample/e24e6a50335ee9f2") {
-		t.Errorf("stays %v", f.stays)
-	}
-	if f.rerun != "go test -run='^FuzzExample$/^e24e6a50335ee9f2$' ./fuzz" {
-		t.Errorf("rerun %q", f.rerun)
-	}
-	if f.replay != "UPCHECK_SERVER_CMD='x {tcp}' go run ./cmd/replay -count 3 -script /m/fuzz/testdata/failures/FuzzExample.json" {
-		t.Errorf("replay %q", f.replay)
-	}
-
-	st, _, fs = judgeFuzz(c, tgt, entryOut, 1, nil)
-	if st != failed || len(fs) != 1 || fs[0].headline != "UpperASCII(7a) = 7a, want 5a" || !strings.Contains(fs[0].rerun, "^seed#3$") {
-		t.Errorf("failing corpus entry: %v %+v", st, fs)
-	}
-
-	if st, _, _ := judgeFuzz(c, tgt, buildOut, 1, nil); st != broken {
-		t.Errorf("build failure: %v, want broken", st)
-	}
-	if st, _, _ := judgeFuzz(c, tgt, "ok\n", 0, nil); st != passed {
-		t.Errorf("exit 0: %v, want passed", st)
+	const crashReplay = "go run ./cmd/replay -count 3 -script /m/testdata/failures/FuzzCrash.json"
+	for _, tc := range []struct {
+		stream, target string
+		code           int
+		added          []string
+		status         status
+		note           string // a prefix of the note
+		findings       []finding
+	}{
+		{stream: "fuzz-pass.jsonl", target: "FuzzSlow", code: 0, status: passed},
+		{stream: "fuzz-crash.jsonl", target: "FuzzCrash", code: 1, added: []string{"e3443030b91d09bb"}, status: failed,
+			findings: []finding{{
+				name: "fuzz.FuzzCrash", headline: "server exited (status 1) while checking FuzzCrash",
+				stays:  []string{filepath.FromSlash("fuzz/testdata/fuzz/FuzzCrash/e3443030b91d09bb")},
+				rerun:  "go test -run='^FuzzCrash$/^e3443030b91d09bb$' ./fuzz",
+				replay: crashReplay,
+			}}},
+		{stream: "fuzz-seed-fails.jsonl", target: "FuzzEntry", code: 1, status: failed,
+			findings: []finding{{
+				name: "fuzz.FuzzEntry", headline: "UpperASCII(7a) = 7a, want 5a",
+				rerun: "go test -run='^FuzzEntry$/^seed#1$' ./fuzz",
+			}}},
+		{stream: "fuzz-seed-fails-without-fuzz.jsonl", target: "FuzzEntry", code: 1, status: failed,
+			findings: []finding{{
+				name: "fuzz.FuzzEntry", headline: "UpperASCII(7a) = 7a, want 5a",
+				rerun: "go test -run='^FuzzEntry$/^seed#1$' ./fuzz",
+			}}},
+		{stream: "fuzz-corpus-file-fails.jsonl", target: "FuzzCrash", code: 1, status: failed,
+			findings: []finding{{
+				name: "fuzz.FuzzCrash", headline: "server exited (status 1) while checking FuzzCrash",
+				stays:  []string{filepath.FromSlash("fuzz/testdata/fuzz/FuzzCrash/0badc0de")},
+				rerun:  "go test -run='^FuzzCrash$/^0badc0de$' ./fuzz",
+				replay: crashReplay,
+			}}},
+		{stream: "fuzz-deadline-exceeded.jsonl", target: "FuzzQuiet", code: 1, status: passed,
+			note: `go ended the run with "context deadline exceeded" and no failing input (golang/go#75804): counted as a pass`},
+		// The same end with a new file in the corpus is not ignored.
+		{stream: "fuzz-deadline-exceeded.jsonl", target: "FuzzQuiet", code: 1, added: []string{"abc"}, status: failed,
+			findings: []finding{{name: "fuzz.FuzzQuiet"}}},
+		{stream: "fuzz-harness-error.jsonl", target: "FuzzTCPStream", code: 1, status: broken,
+			note: "harness error: UPCHECK_TCP 127.0.0.1:1: nothing listens"},
+		{stream: "build-failed.jsonl", target: "FuzzB", code: 1, status: broken,
+			note: "the build failed: # example.com/b [example.com/b.test]"},
+		{stream: "setup-failed.jsonl", target: "FuzzB", code: 1, status: broken,
+			note: "the build failed: # ./nosuch"},
+		{stream: "testmain-exits.jsonl", target: "FuzzX", code: 1, status: broken,
+			note: `go test failed without a test failure: fuzz: RAPID_CHECKS="many": invalid value`},
+	} {
+		tgt := fuzzTarget{pkg: "example.com/m/fuzz", dir: filepath.Join(root, "fuzz"), name: tc.target}
+		st, note, fs := judgeFuzz(c, tgt, recorded(t, tc.stream), tc.code, tc.added)
+		what := tc.stream
+		if tc.added != nil {
+			what += " with a new corpus file"
+		}
+		checkJudged(t, what, st, note, fs, tc.status, tc.note, tc.findings)
 	}
 }
-
-const propertiesOut = `=== RUN   TestProperties
-=== RUN   TestProperties/TCPScripts
-    props_test.go:14: checks TCP-ROUNDTRIP
-    props_test.go:20: [rapid] failed after 12 tests: server exited (status 1) while checking TCPScripts
-        To reproduce, specify -run="TestProperties/TCPScripts" -rapid.failfile="testdata/rapid/TestProperties_TCPScripts/TestProperties_TCPScripts-20261126-015000-1.fail" (or -rapid.seed=87)
-        Failed test output:
-    judge.go:52: replay: go run ./cmd/replay -count 3 -script /m/fuzz/testdata/failures/TCPScripts.json
-    judge.go:63: server exited (status 1) while checking TCPScripts
-=== RUN   TestProperties/UDPScripts
-    props_test.go:14: checks UDP-ROUNDTRIP
-    props_test.go:20: [rapid] OK, passed 50 tests (15s)
---- FAIL: TestProperties (20.10s)
-    --- FAIL: TestProperties/TCPScripts (5.00s)
-    --- PASS: TestProperties/UDPScripts (15.10s)
-FAIL
-FAIL	example.com/m/fuzz	20.2s
-`
 
 func TestJudgeProperties(t *testing.T) {
+	noTarget(t)
 	c := &config{dir: "/m"}
-	st, _, fs := judgeProperties(c, propertiesOut, 1)
-	if st != failed || len(fs) != 1 {
-		t.Fatalf("%v with %d findings, want one failure", st, len(fs))
+	const replay = "go run ./cmd/replay -count 3 -script /m/testdata/failures/TCPScripts.json"
+	tcp := finding{
+		name:     "property TCPScripts",
+		headline: "failed after 0 tests: server exited (status 1) while checking TCPScripts",
+		replay:   replay,
 	}
-	f := fs[0]
-	if f.name != "property TCPScripts" || f.headline != "failed after 12 tests: server exited (status 1) while checking TCPScripts" {
-		t.Errorf("finding %q: %q", f.name, f.headline)
+	withFile, withSeed := tcp, tcp
+	withFile.stays = []string{
+		filepath.FromSlash("fuzz/testdata/rapid/TestProperties_TCPScripts/TestProperties_TCPScripts-20261202163541-23388.fail"),
+		filepath.FromSlash("testdata/failures/TCPScripts.json"),
 	}
-	wantStays := []string{
-		filepath.FromSlash("fuzz/testdata/rapid/TestProperties_TCPScripts/TestProperties_TCPScripts-20261126-015000-1.fail"),
-		filepath.FromSlash("fuzz/testdata/failures/TCPScripts.json"),
-	}
-	if strings.Join(f.stays, " ") != strings.Join(wantStays, " ") {
-		t.Errorf("stays %v, want %v", f.stays, wantStays)
-	}
-	if !strings.Contains(f.rerun, "-rapid.failfile=testdata/rapid/TestProperties_TCPScripts/") || !strings.HasPrefix(f.rerun, "go test ./fuzz -run='^TestProperties$/^TCPScripts$'") {
-		t.Errorf("rerun %q", f.rerun)
-	}
-	if f.replay != "go run ./cmd/replay -count 3 -script /m/fuzz/testdata/failures/TCPScripts.json" {
-		t.Errorf("replay %q", f.replay)
-	}
-
-	noFile := strings.Replace(propertiesOut, `-rapid.failfile="testdata/rapid/TestProperties_TCPScripts/TestProperties_TCPScripts-20261126-015000-1.fail" (or -rapid.seed=87)`, "-rapid.seed=87", 1)
-	if _, _, fs := judgeProperties(c, noFile, 1); len(fs) != 1 || !strings.HasSuffix(fs[0].rerun, "-rapid.seed=87") {
-		t.Errorf("without a fail file: %+v, want a re-run by seed", fs)
-	}
-	if st, note, _ := judgeProperties(c, "--- FAIL: TestProperties (0.01s)\n    props_test.go:9: harness error: UPCHECK_TCP: nothing listens\n", 1); st != broken || !strings.HasPrefix(note, "harness error:") {
-		t.Errorf("harness error: %v %q, want broken", st, note)
+	withFile.rerun = "go test ./fuzz -run='^TestProperties$/^TCPScripts$' -rapid.failfile=testdata/rapid/TestProperties_TCPScripts/TestProperties_TCPScripts-20261202163541-23388.fail"
+	withSeed.stays = []string{filepath.FromSlash("testdata/failures/TCPScripts.json")}
+	withSeed.rerun = "go test ./fuzz -run='^TestProperties$/^TCPScripts$' -rapid.seed=87"
+	for _, tc := range []struct {
+		stream   string
+		code     int
+		status   status
+		note     string
+		findings []finding
+	}{
+		{stream: "properties-failfile.jsonl", code: 1, status: failed, findings: []finding{withFile}},
+		{stream: "properties-seed.jsonl", code: 1, status: failed, findings: []finding{withSeed}},
+		{stream: "properties-failfile.jsonl", code: 0, status: passed},
+		{stream: "properties-harness-error.jsonl", code: 1, status: broken, note: "harness error: UPCHECK_TCP 127.0.0.1:1: nothing listens"},
+		{stream: "build-failed.jsonl", code: 1, status: broken, note: "the build failed: # example.com/b [example.com/b.test]"},
+		{stream: "testmain-exits.jsonl", code: 1, status: broken, note: `go test failed without a property failure: fuzz: RAPID_CHECKS="many"`},
+	} {
+		st, note, fs := judgeProperties(c, recorded(t, tc.stream), tc.code)
+		checkJudged(t, tc.stream, st, note, fs, tc.status, tc.note, tc.findings)
 	}
 }
 
-func TestUnconfirmedSince(t *testing.T) {
-	dir := t.TempDir()
-	for _, n := range []string{"TCPScripts.unconfirmed.json", "TCPScripts.json"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte("{}"), 0o644); err != nil {
-			t.Fatal(err)
+// checkJudged compares a judgement with the one wanted; the note wanted is
+// a prefix of the note.
+func checkJudged(t *testing.T, what string, st status, note string, fs []finding, wantSt status, wantNote string, want []finding) {
+	t.Helper()
+	if st != wantSt || !strings.HasPrefix(note, wantNote) || (wantNote == "" && note != "") {
+		t.Errorf("%s: %v %q, want %v %q", what, st, note, wantSt, wantNote)
+	}
+	if len(fs) != len(want) {
+		t.Errorf("%s: %d findings %+v, want %d", what, len(fs), fs, len(want))
+		return
+	}
+	for i, f := range fs {
+		w := want[i]
+		if f.name != w.name || f.headline != w.headline || strings.Join(f.stays, "\n") != strings.Join(w.stays, "\n") ||
+			f.rerun != w.rerun || f.replay != w.replay {
+			t.Errorf("%s: finding %d\n got %+v\nwant %+v", what, i, f, w)
 		}
 	}
-	got := unconfirmedSince(&config{failures: dir}, time.Now())
-	if len(got) != 1 || filepath.Base(got[0]) != "TCPScripts.unconfirmed.json" {
-		t.Errorf("unconfirmedSince = %v, want the unconfirmed case only", got)
+}
+
+func TestLogged(t *testing.T) {
+	for _, c := range []struct {
+		line, text string
+		ok         bool
+	}{
+		{"    judge.go:63: server exited (status 1)", "server exited (status 1)", true},
+		{"        props_test.go:20: [rapid] failed after 12 tests: x: y", "[rapid] failed after 12 tests: x: y", true},
+		{"    x_test.go:9:", "", true},
+		{"judge.go:63: not indented", "", false},
+		{"    context deadline exceeded", "", false},
+		{"        To reproduce, specify -run=\"TestProperties/P\" -rapid.seed=87", "", false},
+		{"        Failed test output:", "", false},
+		{"    see judge.go:x: text", "", false},
+	} {
+		text, ok := logged(c.line)
+		if text != c.text || ok != c.ok {
+			t.Errorf("logged(%q) = %q, %v; want %q, %v", c.line, text, ok, c.text, c.ok)
+		}
+	}
+}
+
+func TestRapidLines(t *testing.T) {
+	out := "    p_test.go:20: [rapid] panic after 3 tests: boom\n" +
+		"        To reproduce, specify -run=\"TestProperties/P\" -rapid.failfile=\"testdata/rapid/P/P-1.fail\" (or -rapid.seed=42)\n"
+	if got := rapidHeadline(out); got != "panic after 3 tests: boom" {
+		t.Errorf("rapidHeadline = %q", got)
+	}
+	if got := rapidFailFile(out); got != "testdata/rapid/P/P-1.fail" {
+		t.Errorf("rapidFailFile = %q", got)
+	}
+	if got := rapidSeed(out); got != "42" {
+		t.Errorf("rapidSeed = %q", got)
+	}
+	if got := rapidHeadline("    p_test.go:20: [rapid] flaky test, can not reproduce a failure\n"); got != "flaky test, can not reproduce a failure" {
+		t.Errorf("rapidHeadline of a flaky test = %q", got)
+	}
+	if got := rapidHeadline("    p_test.go:20: [rapid] OK, passed 50 tests (15s)\n"); got != "" {
+		t.Errorf("rapidHeadline of a pass = %q, want none", got)
 	}
 }

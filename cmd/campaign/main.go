@@ -19,6 +19,10 @@
 //     self-contained JSON script under fuzz/testdata/failures (or
 //     UPCHECK_FUZZ_FAILURES), which cmd/replay runs against any target.
 //
+// It judges each run by what go test -json reports (the events of
+// cmd/test2json: how each test ended, and its output), and shows that
+// output as it comes, as go test -v prints it.
+//
 // A failure that did not repeat when run again is saved as
 // <name>.unconfirmed.json and listed as unconfirmed: it does not fail the
 // campaign.

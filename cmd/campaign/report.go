@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 )
 
 // summary prints what the campaign came to and returns its exit status: 1
@@ -66,7 +68,7 @@ func summary(w io.Writer, c *config, results []result, unconfirmed []string, too
 	if len(unconfirmed) > 0 {
 		fmt.Fprintf(w, "\n=== unconfirmed (failed once, not again; not counted)\n")
 		for _, p := range unconfirmed {
-			fmt.Fprintf(w, "  %s\n    replay: %s\n", p, replayCommand(p))
+			fmt.Fprintf(w, "  %s\n    replay: %s\n", p, fuzzspec.ReplayCommand(p))
 		}
 	}
 	switch {

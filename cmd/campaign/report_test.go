@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/upcheck/upcheck/fuzz"
 )
 
 func TestSummaryExitStatus(t *testing.T) {
@@ -52,16 +50,5 @@ func TestSummaryExitStatus(t *testing.T) {
 	}
 	if got := summary(&bytes.Buffer{}, c, []result{ok}, nil, time.Second, true); got != 2 {
 		t.Errorf("interrupted campaign: exit status %d, want 2", got)
-	}
-}
-
-// The campaign repeats a few things of package fuzz rather than import it.
-func TestAgreesWithPackageFuzz(t *testing.T) {
-	if failureDir != fuzz.FailureDir || unconfirmedSuffix != fuzz.UnconfirmedSuffix {
-		t.Errorf("failureDir %q, unconfirmedSuffix %q; package fuzz has %q, %q", failureDir, unconfirmedSuffix, fuzz.FailureDir, fuzz.UnconfirmedSuffix)
-	}
-	t.Setenv("UPCHECK_SERVER_CMD", "server --tcp {tcp}")
-	if got, want := replayCommand("/m/P.json"), fuzz.ReplayCommand("/m/P.json"); got != want {
-		t.Errorf("replayCommand = %q, fuzz.ReplayCommand = %q", got, want)
 	}
 }
