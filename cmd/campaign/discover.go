@@ -1,10 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,46 +59,44 @@ func discover(ctx context.Context, c *config) ([]fuzzTarget, error) {
 	if len(candidates) == 0 {
 		return nil, nil
 	}
-	out, err = goOutput(ctx, c, append([]string{"test", "-list", "^Fuzz"}, candidates...)...)
+	out, err = goOutput(ctx, c, append([]string{"test", "-json", "-list", "^Fuzz"}, candidates...)...)
 	if err != nil {
 		return nil, err
 	}
 	match, _ := compile(c.targets)
-	return parseList(out, dirs, match), nil
+	return parseList(strings.NewReader(out), candidates, dirs, match), nil
 }
 
 // listedName is a line of go test -list naming a fuzz target.
 var listedName = regexp.MustCompile(`^Fuzz\w*$`)
 
-// parseList reads the output of go test -list '^Fuzz': names, then a line
-// "ok  \t<import path>\t..." closing each package's list. Other lines (a
-// TestMain's output) are ignored.
-func parseList(out string, dirs map[string]string, match *regexp.Regexp) []fuzzTarget {
+// parseList reads go test -json -list '^Fuzz' over pkgs and returns their
+// targets whose names match, in the order of pkgs: each package's output
+// names its targets, a line each, among what else it prints (a TestMain's
+// lines, go test's verdict).
+func parseList(r io.Reader, pkgs []string, dirs map[string]string, match *regexp.Regexp) []fuzzTarget {
+	names := map[string][]string{}
+	dec := json.NewDecoder(r)
+	for {
+		var e event
+		if err := dec.Decode(&e); err != nil {
+			break
+		}
+		if n := strings.TrimSpace(e.Output); e.Action == "output" && e.Test == "" && listedName.MatchString(n) && match.MatchString(n) {
+			names[e.Package] = append(names[e.Package], n)
+		}
+	}
 	var ts []fuzzTarget
-	var names []string
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case listedName.MatchString(line):
-			names = append(names, line)
-		case strings.HasPrefix(line, "ok  \t"):
-			f := strings.Split(line, "\t")
-			if dir, ok := dirs[f[1]]; ok {
-				for _, n := range names {
-					if match.MatchString(n) {
-						ts = append(ts, fuzzTarget{pkg: f[1], dir: dir, name: n})
-					}
-				}
-			}
-			names = nil
+	for _, pkg := range pkgs {
+		for _, n := range names[pkg] {
+			ts = append(ts, fuzzTarget{pkg: pkg, dir: dirs[pkg], name: n})
 		}
 	}
 	return ts
 }
 
 // goOutput runs the go command in the module root and returns its standard
-// output, or an error with the last of its standard error.
+// output, or an error with the last of what it said.
 func goOutput(ctx context.Context, c *config, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, c.goCmd, args...)
 	cmd.Dir = c.dir
@@ -106,7 +105,12 @@ func goOutput(ctx context.Context, c *config, args ...string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("%s %s: %v\n%s", c.goCmd, strings.Join(args, " "), err, lastLines(stderr.String(), 20))
+		// go test -json reports a build that failed on standard output.
+		why := stderr.String()
+		if strings.TrimSpace(why) == "" {
+			why = parseEvents(bytes.NewReader(out)).all()
+		}
+		return "", fmt.Errorf("%s %s: %v\n%s", c.goCmd, strings.Join(args, " "), err, lastLines(why, 20))
 	}
 	return string(out), nil
 }

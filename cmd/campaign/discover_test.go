@@ -1,20 +1,25 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 )
 
+// TestParseList reads the recorded go test -json -list '^Fuzz' of two
+// packages, one of whose TestMain prints a line of its own, and asks for
+// them in the other order.
 func TestParseList(t *testing.T) {
-	out := "ok  \texample.com/m/a\t0.01s\n" +
-		"rapid: seed 1, 25 checks per property\n" +
-		"FuzzOne\nFuzzTwo\n" +
-		"ok  \texample.com/m/b\t0.02s\n" +
-		"FuzzThree\n" +
-		"ok  \texample.com/m/c\t0.02s\n"
-	dirs := map[string]string{"example.com/m/b": "/m/b", "example.com/m/c": "/m/c"}
-	got := parseList(out, dirs, regexp.MustCompile("One|Three"))
-	want := []fuzzTarget{{"example.com/m/b", "/m/b", "FuzzOne"}, {"example.com/m/c", "/m/c", "FuzzThree"}}
+	f, err := os.Open(filepath.Join("testdata", "gotest", "list.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pkgs := []string{"example.com/m/h", "example.com/m"}
+	dirs := map[string]string{"example.com/m/h": "/m/h", "example.com/m": "/m"}
+	got := parseList(f, pkgs, dirs, regexp.MustCompile("Crash|Slow|TCP"))
+	want := []fuzzTarget{{"example.com/m/h", "/m/h", "FuzzTCPStream"}, {"example.com/m", "/m", "FuzzCrash"}, {"example.com/m", "/m", "FuzzSlow"}}
 	if len(got) != len(want) {
 		t.Fatalf("parseList = %v, want %v", got, want)
 	}
