@@ -103,7 +103,7 @@ func semanticsDoc(inside string) string {
 func TestSpliceCheckedBy(t *testing.T) {
 	specs, props, rows := sampleCoverage()
 	covs := Coverages(specs, props, rows, false)
-	got, err := SpliceCheckedBy(semanticsDoc("- stale\n"), covs)
+	got, err := spliceCheckedBy(semanticsDoc("- stale\n"), covs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestSpliceCheckedBy(t *testing.T) {
 			t.Errorf("no generated list for %s", c.Req.ID)
 		}
 	}
-	again, err := SpliceCheckedBy(got, covs)
+	again, err := spliceCheckedBy(got, covs)
 	if err != nil || again != got {
 		t.Errorf("splicing twice changes the text (%v)", err)
 	}
@@ -126,7 +126,7 @@ func TestSpliceCheckedBy(t *testing.T) {
 		"twice":         semanticsDoc("") + beginMarker("TCP-EOF") + "\n" + endMarker("TCP-EOF") + "\n",
 		"unknown ID":    semanticsDoc("") + beginMarker("TCP-NOPE") + "\n" + endMarker("TCP-NOPE") + "\n",
 	} {
-		if _, err := SpliceCheckedBy(doc, covs); err == nil {
+		if _, err := spliceCheckedBy(doc, covs); err == nil {
 			t.Errorf("%s: no error", name)
 		} else {
 			t.Logf("%s: %v", name, err)
@@ -147,14 +147,14 @@ func TestSemanticsCheckedBy(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	have, want, err := GenerateSemantics(ctx, root, t.TempDir())
+	have, want, err := generateSemantics(ctx, root, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if have == want {
 		return
 	}
-	path := filepath.Join(root, SemanticsFile)
+	path := filepath.Join(root, semanticsFile)
 	if *update {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestSemanticsCheckedBy(t *testing.T) {
 	}
 	line, h, w := firstDiff(have, want)
 	t.Errorf("%s's \"Checked by\" sections are stale: run %s (from %s)\nfirst difference at line %d:\n have: %s\n want: %s",
-		SemanticsFile, RegenerateCommand, root, line, h, w)
+		semanticsFile, regenerateCommand, root, line, h, w)
 }
 
 // firstDiff returns the first line (from 1) where a and b differ, and that
