@@ -17,10 +17,13 @@
 // The result is the mutation table, printed at the end of the tests and
 // written to reports/mutation.md: each mutant, what it breaks, which specs
 // and properties caught it, and the mutation score, which must be 100%;
-// reports/checked-by.md says what checks each requirement.
+// reports/checked-by.md says what checks each requirement. The same facts,
+// without a run, are the "Checked by" lists of SEMANTICS.md: go generate
+// ./lab/mutation regenerates them, and TestSemanticsCheckedBy fails when
+// they are stale.
 //
 // The package's non-test code is what the tests need and others may use:
 // Catch runs a rapid property and returns its verdict instead of failing a
-// test, Table renders the mutation table and CheckedBy the list of what
-// checks each requirement.
+// test, Table renders the mutation table, and Coverages and CheckedBy
+// what checks each requirement.
 package mutation
