@@ -18,7 +18,8 @@
 //  3. the runners: the ginkgo suite (suites, suites/e2e), suites/suiterun
 //     (runs the suite as a subprocess), the fuzzers (fuzz) and the commands
 //     (cmd/upperd, cmd/upperc, cmd/upperload, cmd/campaign, cmd/replay).
-//  4. the lab, where upcheck proves itself: faulty servers (lab/mutants,
-//     lab/hostile), the mutation and matrix runners, perf and stress, and
-//     their daemons under lab/cmd.
+//  4. the lab, where upcheck proves itself: faulty servers (lab/mutants:
+//     mutants and hostile servers, served by lab/cmd/mutantd), the tests of
+//     the harness against them (lab/mutation, lab/hostile), the matrix
+//     runner, perf and stress, and their commands under lab/cmd.
 package upcheck

@@ -17,8 +17,8 @@ var binaries struct {
 }
 
 // build returns the paths of the conformance suite's test binary (go test
-// -c ./suites) and of hostiled, building them on first use.
-func build(t *testing.T) (suite, hostiled string) {
+// -c ./suites) and of mutantd, building them on first use.
+func build(t *testing.T) (suite, mutantd string) {
 	t.Helper()
 	b := &binaries
 	b.once.Do(func() {
@@ -26,10 +26,10 @@ func build(t *testing.T) (suite, hostiled string) {
 			return
 		}
 		b.suite = filepath.Join(b.dir, "suites.test")
-		b.serv = filepath.Join(b.dir, "hostiled")
+		b.serv = filepath.Join(b.dir, "mutantd")
 		for _, args := range [][]string{
 			{"test", "-c", "-o", b.suite, "github.com/upcheck/upcheck/suites"},
-			{"build", "-o", b.serv, "github.com/upcheck/upcheck/lab/cmd/hostiled"},
+			{"build", "-o", b.serv, "github.com/upcheck/upcheck/lab/cmd/mutantd"},
 		} {
 			out, err := exec.Command("go", args...).CombinedOutput()
 			if err != nil {

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/clients"
-	"github.com/upcheck/upcheck/lab/hostile"
+	"github.com/upcheck/upcheck/lab/mutants"
+	"github.com/upcheck/upcheck/servers/serverstest"
 	"github.com/upcheck/upcheck/suites/check"
 )
 
@@ -100,38 +101,32 @@ var (
 func TestChecksAgainstHostileTCP(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		cfg    hostile.TCPConfig
+		server func() *mutants.Mutant
 		probes []probe
 	}{
-		{hostile.TCPConfig{Behavior: hostile.NeverAccept}, []probe{roundTrip, eof, reset}},
-		{hostile.TCPConfig{Behavior: hostile.BacklogFull}, []probe{roundTrip, churn}},
-		{hostile.TCPConfig{Behavior: hostile.Silent}, []probe{roundTrip, eof, reset, concurrent}},
-		{hostile.TCPConfig{Behavior: hostile.Endless}, []probe{roundTrip, eof, stream, allBytes, proxied, script("TCP-STREAM")}},
-		{hostile.TCPConfig{Behavior: hostile.Trickle}, []probe{roundTrip, eof, stream, proxied, script("TCP-STREAM")}},
-		{hostile.TCPConfig{Behavior: hostile.NoClose}, []probe{eof, roundTrip, script("TCP-EOF")}},
-		{hostile.TCPConfig{Behavior: hostile.Garbage}, []probe{allBytes, roundTrip, stream, script("TCP-STREAM")}},
-		{hostile.TCPConfig{Behavior: hostile.CloseAtOnce}, []probe{roundTrip, eof, reset, script("TCP-ROUNDTRIP")}},
-		{hostile.TCPConfig{Behavior: hostile.ResetAtOnce}, []probe{roundTrip, eof, reset, churn}},
-		{hostile.TCPConfig{Behavior: hostile.Upper, DieAfter: 20}, []probe{churn}},
-		{hostile.TCPConfig{Behavior: hostile.Upper, StallAfter: 101}, []probe{churn}},
+		{mutants.NeverAccept, []probe{roundTrip, eof, reset}},
+		{mutants.BacklogFull, []probe{roundTrip, churn}},
+		{mutants.Silent, []probe{roundTrip, eof, reset, concurrent}},
+		{mutants.Endless, []probe{roundTrip, eof, stream, allBytes, proxied, script("TCP-STREAM")}},
+		{mutants.Trickle, []probe{roundTrip, eof, stream, proxied, script("TCP-STREAM")}},
+		{mutants.NoCloseOnEOF, []probe{eof, roundTrip, script("TCP-EOF")}},
+		{mutants.Garbage, []probe{allBytes, roundTrip, stream, script("TCP-STREAM")}},
+		{mutants.CloseAtOnce, []probe{roundTrip, eof, reset, script("TCP-ROUNDTRIP")}},
+		{mutants.ResetAtOnce, []probe{roundTrip, eof, reset, churn}},
+		{func() *mutants.Mutant { return mutants.DieAfter(20) }, []probe{churn}},
+		{func() *mutants.Mutant { return mutants.StallAfter(101) }, []probe{churn}},
 	} {
-		name := string(tc.cfg.Behavior)
-		switch {
-		case tc.cfg.DieAfter > 0:
-			name = "die-after"
-		case tc.cfg.StallAfter > 0:
-			name = "stall-after"
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.server().Name, func(t *testing.T) {
 			t.Parallel()
 			for _, p := range tc.probes {
 				t.Run(p.name, func(t *testing.T) {
-					s, err := hostile.StartTCP(tc.cfg)
+					m := tc.server()
+					tcp, _, err := m.StartOn("127.0.0.1:0", "")
 					if err != nil {
 						t.Fatal(err)
 					}
-					defer s.Close()
-					judge(t, check.Env{TCP: s.Addr(), Scale: scale, Logf: t.Logf}, p)
+					defer m.Close()
+					judge(t, check.Env{TCP: tcp, Scale: scale, Logf: t.Logf}, p)
 				})
 			}
 		})
@@ -142,43 +137,37 @@ func TestChecksAgainstHostileTCP(t *testing.T) {
 func TestChecksAgainstHostileUDP(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		b      hostile.UDPBehavior
+		server func() *mutants.Mutant
 		probes []probe
 	}{
-		{hostile.Mute, []probe{udpRoundTrip, udpEmpty, udpSize}},
-		{hostile.Flood, []probe{udpOnce, udpRoundTrip, udpSize, udpConcurrent}},
+		{mutants.Mute, []probe{udpRoundTrip, udpEmpty, udpSize}},
+		{mutants.Flood, []probe{udpOnce, udpRoundTrip, udpSize, udpConcurrent}},
 	} {
-		t.Run(string(tc.b), func(t *testing.T) {
+		t.Run(tc.server().Name, func(t *testing.T) {
 			t.Parallel()
 			for _, p := range tc.probes {
 				t.Run(p.name, func(t *testing.T) {
-					s, err := hostile.StartUDP("", tc.b)
+					m := tc.server()
+					_, udp, err := m.StartOn("", "127.0.0.1:0")
 					if err != nil {
 						t.Fatal(err)
 					}
-					defer s.Close()
-					judge(t, check.Env{UDP: s.Addr(), Scale: scale, Logf: t.Logf}, p)
+					defer m.Close()
+					judge(t, check.Env{UDP: udp, Scale: scale, Logf: t.Logf}, p)
 				})
 			}
 		})
 	}
 }
 
-// TestChecksPassOnWellBehaved makes sure the servers misbehave only as
-// asked: their "upper" behaviours pass the checks that the others fail.
+// TestChecksPassOnWellBehaved makes sure the probes fail only through the
+// servers' faults: against the reference, which the hostile servers' other
+// protocol and DieAfter's and StallAfter's first connections get, they pass.
 func TestChecksPassOnWellBehaved(t *testing.T) {
 	t.Parallel()
-	tcp, err := hostile.StartTCP(hostile.TCPConfig{Behavior: hostile.Upper})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tcp.Close()
-	udp, err := hostile.StartUDP("", hostile.UDPUpper)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
-	e := check.Env{TCP: tcp.Addr(), UDP: udp.Addr(), Scale: 1, Logf: t.Logf}
+	s := serverstest.NewServer()
+	defer s.Close()
+	e := check.Env{TCP: s.TCPAddr, UDP: s.UDPAddr, Scale: 1, Logf: t.Logf}
 	for _, p := range []probe{roundTrip, eof, stream, allBytes, proxied, reset, churn, concurrent, script(""), udpRoundTrip, udpEmpty, udpOnce, udpSize, udpConcurrent} {
 		ctx, cancel := context.WithTimeout(context.Background(), specTimeout)
 		err := p.run(ctx, e)

@@ -97,29 +97,29 @@ func tail(s string) string {
 // its timeout instead of a verdict, no panic, and bounded memory.
 func TestSuiteAgainstHostileCommands(t *testing.T) {
 	t.Parallel()
-	_, hostiled := build(t)
+	_, mutantd := build(t)
 	for _, tc := range []struct {
 		name, args, labels string
 		fail               []string // the requirements that must fail; every other one is skipped
 		says               []string // what the output must say
 		within             time.Duration
 	}{
-		{"endless stream", "-tcp {tcp} -tcp-mode endless", "TCP-ROUNDTRIP || TCP-STREAM",
+		{"endless stream", "-mutant Endless -tcp {tcp}", "TCP-ROUNDTRIP || TCP-STREAM",
 			[]string{"TCP-ROUNDTRIP", "TCP-STREAM"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
-		{"trickle", "-tcp {tcp} -tcp-mode trickle", "TCP-EOF",
+		{"trickle", "-mutant Trickle -tcp {tcp}", "TCP-EOF",
 			[]string{"TCP-EOF"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
-		{"never closes", "-tcp {tcp} -tcp-mode no-close", "TCP-EOF",
+		{"never closes", "-mutant NoCloseOnEOF -tcp {tcp}", "TCP-EOF",
 			[]string{"TCP-EOF"}, []string{"no EOF within the timeout"}, 40 * time.Second},
-		{"dies mid-run", "-tcp {tcp} -die-after 100", "TCP-CHURN",
-			[]string{"TCP-CHURN"}, []string{"server exited (status 3) while checking TCP-CHURN", "hostiled: dying after 100 connections"}, 40 * time.Second},
-		{"hangs mid-run", "-tcp {tcp} -stall-after 300", "TCP-CHURN",
+		{"dies mid-run", "-mutant DieAfter -tcp {tcp}", "TCP-CHURN",
+			[]string{"TCP-CHURN"}, []string{"server exited (status 1) while checking TCP-CHURN", "mutantd: DieAfter: server died: tcp server: dying after 100 connections"}, 40 * time.Second},
+		{"hangs mid-run", "-mutant StallAfter -tcp {tcp}", "TCP-CHURN",
 			[]string{"TCP-CHURN"}, []string{"then timeout"}, 40 * time.Second},
-		{"udp flood", "-udp {udp} -udp-mode flood", "UDP-ONCE || UDP-CONCURRENT || UDP-ROUNDTRIP",
+		{"udp flood", "-mutant Flood -udp {udp}", "UDP-ONCE || UDP-CONCURRENT || UDP-ROUNDTRIP",
 			[]string{"UDP-ONCE", "UDP-CONCURRENT", "UDP-ROUNDTRIP"}, []string{"observed a datagram longer than"}, 40 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runSuite(t, hostiled+" "+tc.args, tc.labels)
+			r := runSuite(t, mutantd+" "+tc.args, tc.labels)
 			if r.code != 1 {
 				t.Errorf("exit status %d, want 1", r.code)
 			}

@@ -9,16 +9,22 @@ import (
 	"github.com/upcheck/upcheck/servers"
 )
 
-// Mutant is a faulty server. Its exported fields describe the fault; Start or
-// StartOn runs it, Close stops it. A Mutant may be started again after Close.
+// Mutant is a faulty server: a mutant, written to break a requirement, or a
+// hostile server, written to test the harness itself. Its exported fields
+// describe the fault; Start or StartOn runs it, Close stops it. A Mutant may
+// be started again after Close.
 type Mutant struct {
 	// Name is the constructor's name, also the name mutantd takes.
 	Name string
 	// Breaks lists the requirements the fault breaks. The first is the MUST
 	// requirement the mutant was written to break; the others are broken
 	// as a direct consequence. Specs of further requirements may fail too:
-	// each spec reports under its own ID whatever symptom it meets.
+	// each spec reports under its own ID whatever symptom it meets. It is
+	// empty for a hostile server.
 	Breaks []string
+	// Purpose says, for a hostile server, what it tests of the harness
+	// (see Hostile). It is empty for a mutant, whose purpose is Breaks[0].
+	Purpose string
 	// Bug says in one sentence what the code does wrong, as its author
 	// would recognise it.
 	Bug string
@@ -27,6 +33,9 @@ type Mutant struct {
 	// server is served for that protocol.
 	tcp tcpLoop
 	udp udpLoop
+	// listen, if not nil, makes the TCP listener in place of
+	// servers.Listen, for a fault that lies in how the server listens.
+	listen func(addr string) (net.Listener, error)
 
 	mu   sync.Mutex
 	proc *proc // the current or last run
@@ -40,6 +49,13 @@ type tcpLoop func(p *proc, ln net.Listener) error
 // A udpLoop is a mutant's UDP server: it answers datagrams on pc, which is
 // closed when the mutant stops, and returns the error that ended it.
 type udpLoop func(p *proc, pc net.PacketConn) error
+
+// Hostile reports whether m is a hostile server: one that breaks no single
+// requirement but misbehaves in a way no check can expect (it never
+// accepts, never stops sending, floods, dies mid-run), to show that every
+// check still ends in time with a verdict, reads no more than its cap and
+// leaves nothing running.
+func (m *Mutant) Hostile() bool { return len(m.Breaks) == 0 }
 
 // Protocols reports which protocols carry the fault: "tcp", "udp" or both.
 func (m *Mutant) Protocols() []string {
@@ -76,7 +92,11 @@ func (m *Mutant) StartOn(tcpAddr, udpAddr string) (string, string, error) {
 	var pc net.PacketConn
 	var err error
 	if tcpAddr != "" {
-		if ln, err = servers.Listen(tcpAddr); err != nil {
+		listen := servers.Listen
+		if m.listen != nil {
+			listen = m.listen
+		}
+		if ln, err = listen(tcpAddr); err != nil {
 			return "", "", fmt.Errorf("mutants: %s: %w", m.Name, err)
 		}
 	}
@@ -161,53 +181,13 @@ func (m *Mutant) Err() error {
 	return p.crashErr()
 }
 
-// String returns the name, the requirements it breaks and the bug.
+// String returns the name, the requirements it breaks (or, for a hostile
+// server, that it is one) and the bug.
 func (m *Mutant) String() string {
+	if m.Hostile() {
+		return fmt.Sprintf("%s (hostile): %s", m.Name, m.Bug)
+	}
 	return fmt.Sprintf("%s %v: %s", m.Name, m.Breaks, m.Bug)
-}
-
-// constructors lists every mutant, grouped by the requirement it breaks.
-var constructors = []func() *Mutant{
-	// TCP-ROUNDTRIP
-	LineBuffered, FillBuffer,
-	// TCP-BYTES
-	UnicodeUpper, RuneUpper, OffByOneZ,
-	// TCP-STREAM
-	WholeBuffer, DropFullRead,
-	// TCP-EOF
-	NoCloseOnEOF, ResetOnEOF, TickerFlush,
-	// a crash only a fuzzer finds
-	CrashOnTelnetSB,
-	// TCP-RESET, TCP-DISCONNECT
-	DieOnReset, CrashOnWriteError,
-	// TCP-CONCURRENT, TCP-ISOLATION, TCP-CHURN
-	Serial, LockedRead, RouteByIP, ConnLimitLeak,
-	// UDP
-	UDPFirstPeer, UDPUnicodeUpper, UDPSkipEmpty,
-	UDPSmallBuffer, UDPOffByOneMax, UDPNoTruncate,
-	UDPNewSocket, UDPTwice, UDPFullBuffer, UDPLastPeer,
-	UDPDieOnOversize, UDPFixedLog,
-}
-
-// All returns a new, unstarted instance of every mutant, grouped by the
-// requirement each breaks first.
-func All() []*Mutant {
-	ms := make([]*Mutant, len(constructors))
-	for i, c := range constructors {
-		ms[i] = c()
-	}
-	return ms
-}
-
-// ByName returns a new, unstarted instance of the mutant with that name, or
-// nil and false.
-func ByName(name string) (*Mutant, bool) {
-	for _, c := range constructors {
-		if m := c(); m.Name == name {
-			return m, true
-		}
-	}
-	return nil, false
 }
 
 // errServerReturned is the cause when a serve loop returned no error

@@ -3,6 +3,7 @@ package mutants
 import (
 	"bytes"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -30,18 +31,27 @@ func TestCatalogue(t *testing.T) {
 		if got, ok := ByName(m.Name); !ok || got.Name != m.Name || got == m {
 			t.Errorf("ByName(%q) = %v, %v; want a new instance", m.Name, got, ok)
 		}
-		if len(m.Breaks) == 0 {
-			t.Errorf("%s breaks nothing", m.Name)
+		if m.Bug == "" || strings.ContainsAny(m.Bug, "\n\t") || strings.HasSuffix(m.Bug, ".") {
+			t.Errorf("%s: Bug %q is not one plain sentence", m.Name, m.Bug)
+		}
+		if m.Hostile() {
+			// A hostile server says what it tests of the harness instead.
+			if m.Purpose == "" || strings.ContainsAny(m.Purpose, "\n\t") || strings.HasSuffix(m.Purpose, ".") {
+				t.Errorf("%s: hostile, with Purpose %q; want one plain sentence", m.Name, m.Purpose)
+			}
+			if len(m.Protocols()) != 1 {
+				t.Errorf("%s is faulty on %v; want one protocol", m.Name, m.Protocols())
+			}
 			continue
+		}
+		if m.Purpose != "" {
+			t.Errorf("%s breaks %v and has a Purpose, %q, as hostile servers do", m.Name, m.Breaks, m.Purpose)
 		}
 		primary[m.Breaks[0]] = true
 		for _, id := range m.Breaks {
 			if !slices.Contains(requirementIDs, id) {
 				t.Errorf("%s breaks unknown requirement %q", m.Name, id)
 			}
-		}
-		if m.Bug == "" || strings.ContainsAny(m.Bug, "\n\t") || strings.HasSuffix(m.Bug, ".") {
-			t.Errorf("%s: Bug %q is not one plain sentence", m.Name, m.Bug)
 		}
 		// The faulty protocol must be the one its requirements name.
 		proto := strings.ToLower(strings.SplitN(m.Breaks[0], "-", 2)[0])
@@ -153,5 +163,19 @@ func TestCloseReleasesHeldConnections(t *testing.T) {
 	m.Close()
 	if _, err := readToEnd(t, c); err != nil && !isReset(err) {
 		t.Fatalf("after Close: %v; want the connection ended", err)
+	}
+}
+
+// TestDocIndexesEveryServer keeps the package doc's index in step with the
+// registry.
+func TestDocIndexesEveryServer(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range All() {
+		if n := strings.Count(string(doc), "["+m.Name+"]"); n != 1 {
+			t.Errorf("doc.go links [%s] %d times; want once", m.Name, n)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -260,4 +261,82 @@ func awaitReply(c *net.UDPConn, want []byte, d time.Duration) bool {
 			return true
 		}
 	}
+}
+
+func TestUDPGreeting(t *testing.T) {
+	_, udpAddr := start(t, UDPGreeting())
+	c := dialUDP(t, udpAddr)
+	for range 5 {
+		c.Write([]byte("hello"))
+		first, _, err := recvUDP(c, wait/5)
+		if err != nil {
+			continue
+		}
+		second, _, err := recvUDP(c, wait/5)
+		if err != nil {
+			continue // the reply was lost; send again
+		}
+		if string(first) != greeting || string(second) != "HELLO" {
+			t.Fatalf("got %q and %q; want the greeting, then the reply", first, second)
+		}
+		return
+	}
+	t.Fatal("never saw a greeting and a reply")
+}
+
+func TestUDPStaleTail(t *testing.T) {
+	_, udpAddr := start(t, UDPStaleTail())
+	c := dialUDP(t, udpAddr)
+	if got := udpRoundTrip(t, c, []byte("abcdef")); string(got) != "ABCDEF" {
+		t.Fatalf("first datagram: got %q", got)
+	}
+	if got := udpRoundTrip(t, c, []byte("xy")); string(got) != "XYCDEF" {
+		t.Fatalf("shorter datagram: got %q; want %q", got, "XYCDEF")
+	}
+}
+
+func TestUDPPreviousPeer(t *testing.T) {
+	_, udpAddr := start(t, UDPPreviousPeer())
+	a, b := listenUDP(t), listenUDP(t)
+	if got := udpExchange(t, a, udpAddr, []byte("first")); string(got) != "FIRST" {
+		t.Fatalf("first client: got %q", got)
+	}
+	// b's datagram is answered to a, the sender before it.
+	to, _ := net.ResolveUDPAddr("udp", udpAddr)
+	for range 5 {
+		b.WriteToUDP([]byte("second"), to)
+		got, _, err := recvUDP(a, wait/5)
+		if err == nil {
+			if string(got) != "SECOND" {
+				t.Fatalf("first client received %q; want the second's reply", got)
+			}
+			expectNoDatagram(t, b, "second client's reply")
+			return
+		}
+	}
+	t.Fatal("the second client's reply reached nobody")
+}
+
+func TestUDPDieOnUnreachable(t *testing.T) {
+	m := UDPDieOnUnreachable()
+	_, udpAddr := start(t, m)
+	c := dialUDP(t, udpAddr)
+	if got := udpRoundTrip(t, c, []byte("alive")); string(got) != "ALIVE" {
+		t.Fatalf("got %q", got)
+	}
+	// A client that closes before its reply arrives: the reply provokes a
+	// port unreachable, which the server's next read returns.
+	for try := 0; try < 20; try++ {
+		gone := dialUDPWrite(t, udpAddr, "gone")
+		gone.Close()
+		select {
+		case <-m.Done():
+			if err := m.Err(); !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("died of %v; want connection refused", err)
+			}
+			return
+		case <-time.After(quiet / 3):
+		}
+	}
+	t.Fatal("still running after 20 replies to closed ports")
 }

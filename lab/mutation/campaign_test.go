@@ -200,7 +200,7 @@ func (c *campaign) runSuites() {
 		Report:    report("exit-at-once"),
 	}, func(r suitesRun) { c.exitAtOnce = r }})
 
-	ms := mutants.All()
+	ms := allMutants()
 	slices.SortStableFunc(ms, func(a, b *mutants.Mutant) int { return slowRank(a.Name) - slowRank(b.Name) })
 	c.mutantRuns = make(map[string]suitesRun, len(ms))
 	var mu sync.Mutex
@@ -253,4 +253,10 @@ func labelFilter(m *mutants.Mutant) string {
 		return ps[0]
 	}
 	return ""
+}
+
+// allMutants returns every server of lab/mutants written to break a
+// requirement; the hostile ones, which break none, are lab/hostile's.
+func allMutants() []*mutants.Mutant {
+	return slices.DeleteFunc(mutants.All(), (*mutants.Mutant).Hostile)
 }

@@ -2,7 +2,7 @@
 // catch and passes the servers it must pass. Its tests run the conformance
 // suites, as a separate process, as a user's CI would:
 //
-//   - against every faulty server of lab/mutants (served by mutantd,
+//   - against every mutant of lab/mutants (served by mutantd,
 //     its protocol's specs only, at a reduced time scale), requiring the
 //     requirement each was written to break to be reported failed, never
 //     error;

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/upcheck/upcheck/fuzz"
-	"github.com/upcheck/upcheck/lab/mutants"
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/suiterun"
@@ -24,7 +23,7 @@ var fuzzOnly = map[string]string{
 // failed: a verdict on the server, not a harness error.
 func TestSuitesCatchEveryMutant(t *testing.T) {
 	c := suites(t)
-	for _, m := range mutants.All() {
+	for _, m := range allMutants() {
 		t.Run(m.Name, func(t *testing.T) {
 			r := c.mutantRuns[m.Name]
 			if r.err != nil {
@@ -97,7 +96,7 @@ func passesEveryMust(t *testing.T, r suitesRun) {
 // rows is the mutation table of the campaign.
 func (c *campaign) rows() []Row {
 	var rows []Row
-	for _, m := range mutants.All() {
+	for _, m := range allMutants() {
 		row := Row{Mutant: m.Name, Breaks: m.Breaks, Fuzz: c.caughtBy(m.Name)}
 		if len(row.Fuzz) == 0 {
 			row.FuzzNote = outOfReach[m.Name]
@@ -166,7 +165,7 @@ func TestMutationScore(t *testing.T) {
 			t.Errorf("%s (breaks %s) was caught neither by the suites nor by a fuzz property", r.Mutant, strings.Join(r.Breaks, ", "))
 		}
 	}
-	if n := len(mutants.All()); len(rows) != n || n == 0 {
+	if n := len(allMutants()); len(rows) != n || n == 0 {
 		t.Errorf("%d rows for %d mutants", len(rows), n)
 	}
 	// Every MUST requirement has a mutant written to break it.

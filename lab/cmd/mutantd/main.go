@@ -1,6 +1,7 @@
 // Command mutantd runs one of upcheck's faulty servers (package
-// lab/mutants) as a process, so that the suites and the matrix can
-// check it as they check any other implementation:
+// lab/mutants), a mutant or a hostile server, as a process, so that the
+// suites and the matrix can check it as they check any other
+// implementation:
 //
 //	mutantd -mutant NAME -tcp 127.0.0.1:PORT -udp 127.0.0.1:PORT
 //	mutantd -list
@@ -12,10 +13,10 @@
 //
 // It logs the bound addresses to stderr and runs until SIGINT or SIGTERM
 // (exit 0). It exits 1 with a one-line error when an address cannot be bound
-// or when the mutant's server dies (that being its fault), and 2 on bad
-// usage or an unknown mutant. -list prints one mutant a line: name, the
-// requirement IDs it breaks (comma-separated, the first being its target)
-// and its bug, separated by tabs.
+// or when the faulty server dies (that being its fault, as DieAfter's is),
+// and 2 on bad usage or an unknown name. -list prints one server a line:
+// name, the requirement IDs it breaks (comma-separated, the first being its
+// target; empty for a hostile server) and its bug, separated by tabs.
 package main
 
 import (
@@ -38,10 +39,10 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutantd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	name := fs.String("mutant", "", "name of the mutant to run (see -list)")
+	name := fs.String("mutant", "", "name of the mutant or hostile server to run (see -list)")
 	tcp := fs.String("tcp", "", "TCP address to serve on, host:port or port; empty: no TCP")
 	udp := fs.String("udp", "", "UDP address to serve on, host:port or port; empty: no UDP")
-	list := fs.Bool("list", false, "list the mutants: name, broken requirement IDs, bug")
+	list := fs.Bool("list", false, "list the faulty servers: name, broken requirement IDs, bug")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mutantd -mutant NAME [-tcp ADDR] [-udp ADDR]\n       mutantd -list")
 		fs.PrintDefaults()
@@ -87,8 +88,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mutantd: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "mutantd: %s breaks %s (faulty %s): tcp %s udp %s\n",
-		m.Name, strings.Join(m.Breaks, ","), strings.Join(m.Protocols(), "+"), orNone(tcpAddr), orNone(udpAddr))
+	what := "breaks " + strings.Join(m.Breaks, ",")
+	if m.Hostile() {
+		what = "is hostile"
+	}
+	fmt.Fprintf(stderr, "mutantd: %s %s (faulty %s): tcp %s udp %s\n",
+		m.Name, what, strings.Join(m.Protocols(), "+"), orNone(tcpAddr), orNone(udpAddr))
 
 	select {
 	case sig := <-sigs:

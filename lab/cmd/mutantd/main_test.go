@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os/exec"
@@ -224,5 +225,37 @@ func TestExitsWhenTheServerDies(t *testing.T) {
 	code, rest := d.wait(t)
 	if code != 1 || !strings.Contains(rest, "server died") || strings.Count(rest, "\n") != 1 {
 		t.Fatalf("exit %d, stderr %q; want 1 and one line saying the server died", code, rest)
+	}
+}
+
+// TestServesHostileServers runs a hostile server by name: DieAfter answers
+// as the reference until its count of connections, and the next one ends
+// the process, with status 1 and a line saying why.
+func TestServesHostileServers(t *testing.T) {
+	d := startDaemon(t, "-mutant", "DieAfter", "-tcp", "127.0.0.1:0")
+	if d.udp != "-" {
+		t.Fatalf("udp %q; want none", d.udp)
+	}
+	for i := range mutants.DefaultDieAfter + 1 {
+		want := "A"
+		if i == mutants.DefaultDieAfter {
+			want = "" // the connection that kills it is closed unanswered
+		}
+		c, err := net.DialTimeout("tcp", d.tcp, wait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(wait))
+		c.Write([]byte("a"))
+		got := make([]byte, 1)
+		n, _ := c.Read(got)
+		c.Close()
+		if string(got[:n]) != want {
+			t.Fatalf("connection %d got %q, want %q", i+1, got[:n], want)
+		}
+	}
+	code, rest := d.wait(t)
+	if code != 1 || rest != fmt.Sprintf("mutantd: DieAfter: server died: tcp server: dying after %d connections\n", mutants.DefaultDieAfter) {
+		t.Fatalf("exit %d, stderr %q; want 1 and one line saying why it died", code, rest)
 	}
 }

@@ -1,0 +1,64 @@
+package mutants
+
+// constructors lists every faulty server: the mutants grouped by the
+// requirement each breaks first, then the hostile servers.
+var constructors = []func() *Mutant{
+	// TCP-ROUNDTRIP
+	LineBuffered, FillBuffer,
+	// TCP-BYTES
+	UnicodeUpper, RuneUpper, OffByOneZ,
+	// TCP-STREAM
+	WholeBuffer, DropFullRead,
+	// TCP-EOF
+	NoCloseOnEOF, ResetOnEOF, TickerFlush,
+	// a crash only a fuzzer finds
+	CrashOnTelnetSB,
+	// TCP-RESET, TCP-DISCONNECT
+	DieOnReset, CrashOnWriteError,
+	// TCP-CONCURRENT, TCP-ISOLATION, TCP-CHURN
+	Serial, LockedRead, RouteByIP, ConnLimitLeak,
+	// UDP
+	UDPFirstPeer, UDPUnicodeUpper, UDPSkipEmpty,
+	UDPSmallBuffer, UDPOffByOneMax, UDPNoTruncate,
+	UDPNewSocket, UDPTwice, UDPGreeting, UDPFullBuffer, UDPStaleTail,
+	UDPLastPeer, UDPPreviousPeer,
+	UDPDieOnOversize, UDPFixedLog, UDPDieOnUnreachable,
+
+	// hostile TCP servers
+	NeverAccept, BacklogFull, Silent, Endless, Trickle, Garbage,
+	CloseAtOnce, ResetAtOnce,
+	func() *Mutant { return DieAfter(DefaultDieAfter) },
+	func() *Mutant { return StallAfter(DefaultStallAfter) },
+	// hostile UDP servers
+	Mute, Flood,
+}
+
+// The counts of DieAfter and StallAfter in All and ByName: past the
+// connections a run of the suites makes before it checks TCP-CHURN, well
+// within those TCP-CHURN makes.
+const (
+	DefaultDieAfter   = 100
+	DefaultStallAfter = 300
+)
+
+// All returns a new, unstarted instance of every faulty server: the
+// mutants, grouped by the requirement each breaks first, then the hostile
+// servers.
+func All() []*Mutant {
+	ms := make([]*Mutant, len(constructors))
+	for i, c := range constructors {
+		ms[i] = c()
+	}
+	return ms
+}
+
+// ByName returns a new, unstarted instance of the faulty server with that
+// name, or nil and false.
+func ByName(name string) (*Mutant, bool) {
+	for _, c := range constructors {
+		if m := c(); m.Name == name {
+			return m, true
+		}
+	}
+	return nil, false
+}
