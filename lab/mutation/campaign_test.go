@@ -254,9 +254,3 @@ func labelFilter(m *mutants.Mutant) string {
 	}
 	return ""
 }
-
-// allMutants returns every server of lab/mutants written to break a
-// requirement; the hostile ones, which break none, are lab/hostile's.
-func allMutants() []*mutants.Mutant {
-	return slices.DeleteFunc(mutants.All(), (*mutants.Mutant).Hostile)
-}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/upcheck/upcheck/fuzz"
-	"github.com/upcheck/upcheck/lab/mutants"
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/suiterun"
 )
@@ -47,7 +46,7 @@ func semanticsSources(ctx context.Context, root, tmp string) ([]suiterun.Spec, [
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return specs, fuzz.Properties, mutantRows(mutants.All()), nil
+	return specs, fuzz.Properties, mutantRows(allMutants()), nil
 }
 
 // generateSemantics returns SEMANTICS.md under root as it is and as it
