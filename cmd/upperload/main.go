@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/clients/load"
+	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
 )
 
@@ -255,7 +256,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	}
 	udpMax := s.UDPMax
 	if udpMax == 0 {
-		udpMax = target.DefaultUDPMax
+		udpMax = check.DefaultUDPMax
 	}
 	if cfg.load.Mode == load.UDP && cfg.load.Size > udpMax {
 		return cfg, usagef("-size %d is over the declared UDP maximum %d (-udp-max): the reply would come back cut short", cfg.load.Size, udpMax)

@@ -68,8 +68,7 @@ func Start(ctx context.Context, s Settings, log *slog.Logger) (*Target, error) {
 	var err error
 	switch {
 	case s.ServerCmd != "":
-		t.hasTCP = strings.Contains(s.ServerCmd, PlaceholderTCP)
-		t.hasUDP = strings.Contains(s.ServerCmd, PlaceholderUDP)
+		t.hasTCP, t.hasUDP = s.Serves()
 		t.mu.Lock()
 		err = t.bringUp(ctx, ports{})
 		t.mu.Unlock()
