@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
@@ -104,13 +105,21 @@ func ReplayCommand(path string) string {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	cmd := "go run ./cmd/replay -count 3 -script " + shellQuote(path)
-	for _, k := range target.TargetEnv {
-		if v := os.Getenv(k); v != "" {
-			cmd = k + "=" + shellQuote(v) + " " + cmd
-		}
+	return targetEnv() + "go run ./cmd/replay -count 3 -script " + shellQuote(path)
+}
+
+// targetEnv is the target settings of this process (the UPCHECK_*
+// variables it runs with, but the report's) as a shell prefix,
+// "UPCHECK_SERVER_CMD='...' ", for the commands it prints.
+func targetEnv() string {
+	s, _ := target.FromEnv() // what parses: a setting that does not was reported
+	s.Report = ""
+	var b strings.Builder
+	for _, kv := range s.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString(k + "=" + shellQuote(v) + " ")
 	}
-	return cmd
+	return b.String()
 }
 
 func shellQuote(s string) string {

@@ -490,11 +490,12 @@ func firstLine(s string) string {
 // targetEnv is the target settings of this campaign as a shell prefix,
 // "UPCHECK_SERVER_CMD='...' ", for the commands it prints.
 func targetEnv() string {
+	s, _ := target.FromEnv() // run checked the settings
+	s.Report = ""
 	var b strings.Builder
-	for _, k := range target.TargetEnv {
-		if v := os.Getenv(k); v != "" {
-			b.WriteString(k + "=" + shellQuote(v) + " ")
-		}
+	for _, kv := range s.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString(k + "=" + shellQuote(v) + " ")
 	}
 	return b.String()
 }
