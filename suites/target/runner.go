@@ -194,7 +194,7 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 		if tcpUp && !udpUp {
 			if u == nil {
 				var err error
-				if u, err = newUDPProber(ctx, udp.Addr); err != nil {
+				if u, err = newUDPProber(udp.Addr); err != nil {
 					return upTimeout, protoErr{"udp", err}
 				}
 			}
