@@ -251,9 +251,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	case cfg.load.Dialers < 1:
 		return cfg, usagef("-dialers %d is below 1", cfg.load.Dialers)
 	}
-	if err := s.Validate(); err != nil {
-		return cfg, err
-	}
+	// The settings are validated by target.Start.
 	udpMax := s.UDPMax
 	if udpMax == 0 {
 		udpMax = check.DefaultUDPMax
