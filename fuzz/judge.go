@@ -128,10 +128,14 @@ const (
 	settlePoll   = 10 * time.Millisecond
 )
 
-// outcome runs c once and returns what went wrong, or nil: the server
-// dying on it (its headline; its output goes to t's log), or else the
-// violations the connections saw.
+// outcome runs c once, against the target as h.Env gives it now (else
+// e), and returns what went wrong, or nil: the server dying on it (its
+// headline; its output goes to t's log), or else the violations the
+// connections saw.
 func outcome(t reporter, property string, c *Case, e check.Env, h Hooks) error {
+	if h.Env != nil {
+		e = h.Env(e.Logf)
+	}
 	err, herr := runChecked(c, e, property, h.Healthy)
 	if herr == nil {
 		return err

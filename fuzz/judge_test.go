@@ -15,6 +15,7 @@ import (
 	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/suites/check"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // recorder is a reporter whose Fatalf ends the goroutine, as testing.T's
@@ -227,5 +228,89 @@ func TestCaseKey(t *testing.T) {
 		if k == caseKey("P", e, a) {
 			t.Errorf("another %s gives the same key", name)
 		}
+	}
+}
+
+// crashingTarget stands for a server command that dies on every input and
+// is restarted on another port, as a target whose old port is taken is.
+type crashingTarget struct {
+	t    *testing.T
+	mu   sync.Mutex
+	ln   net.Listener
+	hit  bool
+	wg   sync.WaitGroup
+	runs int
+}
+
+// start serves on a fresh port: a connection kills the server. c.mu is
+// held.
+func (c *crashingTarget) start() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.ln, c.hit = ln, false
+	c.runs++
+	c.wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.mu.Lock()
+			c.hit = true
+			c.mu.Unlock()
+			conn.Close()
+		}
+	})
+}
+
+// healthy is Target.Healthy: a server that was hit has died, and is
+// restarted on another port.
+func (c *crashingTarget) healthy(id string) error {
+	c.mu.Lock()
+	hit, ln := c.hit, c.ln
+	c.mu.Unlock()
+	if !hit {
+		return nil
+	}
+	ln.Close()
+	c.wg.Wait()
+	c.mu.Lock()
+	c.start()
+	c.mu.Unlock()
+	return &target.DownError{ID: id, Reason: "exited (status 2)", Restarted: true}
+}
+
+// env is Target.Env: the address of the current run.
+func (c *crashingTarget) env(logf func(string, ...any)) check.Env {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return check.Env{TCP: c.ln.Addr().String(), Logf: logf}
+}
+
+func (c *crashingTarget) stop() {
+	c.mu.Lock()
+	c.ln.Close()
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// TestJudgeFollowsARestart: a case that kills the server is run again
+// against the restarted server, wherever it listens now, and its failure
+// is confirmed.
+func TestJudgeFollowsARestart(t *testing.T) {
+	ct := &crashingTarget{t: t}
+	ct.mu.Lock()
+	ct.start()
+	ct.mu.Unlock()
+	defer ct.stop()
+	h := Hooks{NoSave: true, Healthy: ct.healthy, Env: ct.env}
+	r := run(func(r *recorder) { judge(r, "P", writeThenHalfClose("abc"), ct.env(nil), h, new(memory)) })
+	if want := "server exited (status 2) while checking P"; r.fatal != want {
+		t.Errorf("failure %q, want %q\n%s", r.fatal, want, r.log())
+	}
+	if ct.runs != 1+1+confirmRuns {
+		t.Errorf("the server ran %d times, want one start and a restart per run of the case", ct.runs)
 	}
 }

@@ -45,6 +45,11 @@ type Hooks struct {
 	// cannot die on its own, such as the reference in process: a case then
 	// never waits to ask again.
 	Healthy func(property string) error
+	// Env, if set, gives the target's Env as it is now, with the Logf
+	// given (target.Target.Env): every run of a case asks it, so that a
+	// case run again after Healthy restarted the server on other ports
+	// reaches the new server.
+	Env func(logf func(format string, args ...any)) check.Env
 	// NoSave keeps failing cases out of the failure directory.
 	NoSave bool
 
@@ -152,8 +157,8 @@ func CheckUDPScripts(t *rapid.T) { UDPScripts(env(t), TargetHooks())(t) }
 
 // TargetHooks are the hooks for the process's target: Healthy blames a
 // server command that dies, or a running server that stops listening, on
-// the case that killed it; the reference in process cannot die on its own
-// and gets none.
+// the case that killed it, and Env follows the restart; the reference in
+// process cannot die on its own and gets none.
 func TargetHooks() Hooks {
 	t, err := Target()
 	if err != nil {
@@ -162,7 +167,7 @@ func TargetHooks() Hooks {
 	if s := t.Settings(); s.ServerCmd == "" && s.TCP == "" && s.UDP == "" {
 		return Hooks{}
 	}
-	return Hooks{Healthy: Healthy}
+	return Hooks{Healthy: Healthy, Env: t.Env}
 }
 
 // reporter is what judge needs of *rapid.T, *testing.T or the testing shim

@@ -47,15 +47,14 @@ func Close() error {
 	return nil
 }
 
-// Env returns the check environment of the process's target; logf receives
-// ports and timings.
+// Env returns the check environment of the process's target as it is now
+// (see target.Target.Env); logf receives ports and timings.
 func Env(logf func(string, ...any)) (check.Env, error) {
 	t, err := Target()
 	if err != nil {
 		return check.Env{}, err
 	}
-	s := t.Settings()
-	return check.Env{TCP: t.TCPAddr(), UDP: t.UDPAddr(), UDPMax: s.UDPMax, Scale: s.TimeScale, Logf: logf}, nil
+	return t.Env(logf), nil
 }
 
 // Healthy reports whether a server command died while checking id (and

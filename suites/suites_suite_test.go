@@ -12,7 +12,6 @@ package suites
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,20 +45,17 @@ var (
 	// reported by the suite's setup, as a harness error.
 	envErr error
 
-	// addrs is where the target listens, as process 1 found it.
-	addrs targetAddrs
-	// tgt is the running target; only process 1 has it.
+	// tgt is the running target; only process 1 has it, and shares it
+	// with the other processes through a file.
 	tgt *target.Target
-	// lost is set once the target died and could not be restarted: the
-	// specs after it cannot be judged.
-	lost error
+	// shared is the target as every process sees it: where it listens
+	// now (process 1 restarts a server that dies, maybe on other ports),
+	// and whether it is lost (it died and could not be restarted: the
+	// specs after it cannot be judged).
+	shared *target.Follower
+	// shareDir holds the file process 1 shares the target through.
+	shareDir string
 )
-
-// targetAddrs is what process 1 tells the other processes about the target.
-type targetAddrs struct {
-	TCP string `json:"tcp"`
-	UDP string `json:"udp"`
-}
 
 func init() {
 	settings, envErr = target.FromEnv()
@@ -137,24 +133,35 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	if envErr != nil {
 		harnessFail(envErr)
 	}
-	if err := settings.Validate(); err != nil {
-		harnessFail(err)
-	}
 	log := slog.New(slog.NewTextHandler(GinkgoWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	t, err := target.Start(ctx, settings, log)
+	t, err := target.Start(ctx, settings, log) // validates the settings
 	if err != nil {
 		harnessFail(err)
 	}
 	tgt = t
-	GinkgoWriter.Printf("target: %s (tcp %q, udp %q)\n", settings.Describe(), t.TCPAddr(), t.UDPAddr())
-	b, err := json.Marshal(targetAddrs{TCP: t.TCPAddr(), UDP: t.UDPAddr()})
-	Expect(err).NotTo(HaveOccurred())
-	return b
-}, func(b []byte) {
-	Expect(json.Unmarshal(b, &addrs)).To(Succeed())
+	e := t.Env(nil)
+	GinkgoWriter.Printf("target: %s (tcp %q, udp %q)\n", settings.Describe(), e.TCP, e.UDP)
+	shareDir, err = os.MkdirTemp("", "upcheck-target-")
+	if err != nil {
+		harnessFail(err)
+	}
+	path := filepath.Join(shareDir, "target.json")
+	if err := t.Share(path); err != nil {
+		harnessFail(err)
+	}
+	return []byte(path)
+}, func(path []byte) {
+	f, err := target.Follow(string(path))
+	if err != nil {
+		harnessFail(err)
+	}
+	shared = f
 }, NodeTimeout(scaled(startTimeout)))
 
 var _ = SynchronizedAfterSuite(func() {}, func() {
+	if shareDir != "" {
+		defer os.RemoveAll(shareDir)
+	}
 	if tgt != nil {
 		err := tgt.Close()
 		tgt = nil
@@ -176,16 +183,17 @@ func harnessFail(err error) {
 
 var _ = BeforeEach(func() {
 	sr := CurrentSpecReport()
-	switch {
+	e := shared.Env(nil)
+	switch lost := shared.Lost(); {
 	case lost != nil:
 		// The server is gone for good: nothing more can be judged. The
 		// run ends here; the report marks what was left as not judged.
 		id := requirementOf(sr)
 		AddReportEntry(report.EntryName, report.Outcome{ID: id, Harness: lost.Error()}, ReportEntryVisibilityNever)
 		AbortSuite(harnessPrefix + lost.Error())
-	case slices.Contains(sr.Labels(), "tcp") && addrs.TCP == "":
+	case slices.Contains(sr.Labels(), "tcp") && e.TCP == "":
 		Skip("TCP not configured: UDP-only target")
-	case slices.Contains(sr.Labels(), "udp") && addrs.UDP == "":
+	case slices.Contains(sr.Labels(), "udp") && e.UDP == "":
 		Skip("UDP not configured: TCP-only target")
 	}
 })
@@ -205,30 +213,22 @@ var _ = AfterEach(func() {
 // which leave the target to process 1), the *target.DownError that says
 // what happened, or a harness error once the server cannot be judged any
 // more.
+//
+// A server restarted on other ports, or lost for good, is shared with the
+// other processes by the target itself.
 func health(id string) error {
-	if tgt == nil || lost != nil {
+	if tgt == nil || tgt.Lost() != nil {
 		return nil
 	}
 	err := tgt.Healthy(id)
 	if err == nil {
 		return nil
 	}
-	// A restarted server command may listen on new ports.
-	addrs = targetAddrs{TCP: tgt.TCPAddr(), UDP: tgt.UDPAddr()}
 	var down *target.DownError
-	var he *target.HarnessError
-	switch {
-	case errors.As(err, &down):
-		if down.Restart != nil {
-			lost = down.Restart
-		}
+	if errors.As(err, &down) {
 		return down
-	case errors.As(err, &he):
-		lost = he
-	default:
-		lost = err
 	}
-	return fmt.Errorf("%s%w", harnessPrefix, lost)
+	return fmt.Errorf("%s%w", harnessPrefix, err)
 }
 
 var _ = ReportAfterSuite("conformance report", func(r Report) {
@@ -294,16 +294,8 @@ func bound(ctx SpecContext) context.Context {
 	return c
 }
 
-// env is where and how the checks find the target.
-func env() check.Env {
-	return check.Env{
-		TCP:    addrs.TCP,
-		UDP:    addrs.UDP,
-		UDPMax: settings.UDPMax,
-		Scale:  settings.TimeScale,
-		Logf:   logf,
-	}
-}
+// env is where and how the checks find the target now.
+func env() check.Env { return shared.Env(logf) }
 
 // maxLogLines bounds what one spec logs: the checks log every connection,
 // and a spec that makes thousands would bury its failure.

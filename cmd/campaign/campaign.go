@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/fuzz/fuzzspec"
-	"github.com/upcheck/upcheck/suites/target"
 )
 
 // status is how a run ended.
@@ -253,17 +252,9 @@ func firstLine(s string) string {
 	return ""
 }
 
-// targetEnv is the target settings of this campaign as a shell prefix,
-// "UPCHECK_SERVER_CMD='...' ", for the commands it prints.
-func targetEnv() string {
-	var b strings.Builder
-	for _, k := range target.TargetEnv {
-		if v := os.Getenv(k); v != "" {
-			b.WriteString(k + "=" + shellQuote(v) + " ")
-		}
-	}
-	return b.String()
-}
+// targetEnv is the target settings as a shell prefix for the commands the
+// campaign prints.
+func targetEnv() string { return fuzzspec.TargetPrefix() }
 
 // shellQuote quotes a word of the commands the campaign prints.
 func shellQuote(s string) string { return fuzzspec.ShellQuote(s) }

@@ -25,7 +25,6 @@ import (
 
 	"github.com/upcheck/upcheck/fuzz"
 	_ "github.com/upcheck/upcheck/internal/rapidenv" // a malformed RAPID_* setting: one line, not rapid's panic
-	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
 )
 
@@ -76,15 +75,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer t.Close()
-	s := t.Settings()
-	e := check.Env{TCP: t.TCPAddr(), UDP: t.UDPAddr(), UDPMax: s.UDPMax, Scale: s.TimeScale,
-		Logf: func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...)) }}
+	logf := func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...)) }
 	fmt.Fprintf(stdout, "replaying %s (found by %s) against %s\n", *script, c.Property, t.Describe())
 	for i := 1; i <= *count; i++ {
-		// Ask for the addresses each time: a server command that died
-		// was restarted, on other ports if its own were taken.
-		e.TCP, e.UDP = t.TCPAddr(), t.UDPAddr()
-		err := c.Check(e, t.Healthy)
+		// Ask for the Env each time: a server command that died was
+		// restarted, on other ports if its own were taken.
+		err := c.Check(t.Env(logf), t.Healthy)
 		if err == nil {
 			continue
 		}

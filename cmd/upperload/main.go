@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/clients/load"
+	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/target"
 )
 
@@ -250,12 +251,10 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	case cfg.load.Dialers < 1:
 		return cfg, usagef("-dialers %d is below 1", cfg.load.Dialers)
 	}
-	if err := s.Validate(); err != nil {
-		return cfg, err
-	}
+	// The settings are validated by target.Start.
 	udpMax := s.UDPMax
 	if udpMax == 0 {
-		udpMax = target.DefaultUDPMax
+		udpMax = check.DefaultUDPMax
 	}
 	if cfg.load.Mode == load.UDP && cfg.load.Size > udpMax {
 		return cfg, usagef("-size %d is over the declared UDP maximum %d (-udp-max): the reply would come back cut short", cfg.load.Size, udpMax)

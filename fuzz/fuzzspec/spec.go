@@ -1,7 +1,6 @@
 package fuzzspec
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -31,13 +30,22 @@ func ReplayCommand(path string) string {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
+	return TargetPrefix() + "go run ./cmd/replay -count 3 -script " + ShellQuote(path)
+}
+
+// TargetPrefix is the target of this process's UPCHECK_* settings (but the
+// report's) as a shell prefix, "UPCHECK_SERVER_CMD='...' ", for the
+// commands the fuzzers print; settings that do not parse are left out
+// (they were reported where they were read).
+func TargetPrefix() string {
+	s, _ := target.FromEnv()
+	s.Report = ""
 	var b strings.Builder
-	for _, k := range target.TargetEnv {
-		if v := os.Getenv(k); v != "" {
-			b.WriteString(k + "=" + ShellQuote(v) + " ")
-		}
+	for _, kv := range s.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString(k + "=" + ShellQuote(v) + " ")
 	}
-	return b.String() + "go run ./cmd/replay -count 3 -script " + ShellQuote(path)
+	return b.String()
 }
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=,+-]+$`)

@@ -38,6 +38,20 @@ func TestReplayCommand(t *testing.T) {
 	if got := ReplayCommand("/m/a case.json"); got != want {
 		t.Errorf("with settings:\n got %s\nwant %s", got, want)
 	}
+	// The report and the defaults are left out; numbers in short form.
+	for k, v := range map[string]string{
+		target.EnvServerCmd: " bin/upperd -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp} ",
+		target.EnvUDPMax:    "8192",
+		target.EnvTimeScale: "2.50",
+		target.EnvReport:    "reports/x",
+	} {
+		t.Setenv(k, v)
+	}
+	want = "UPCHECK_SERVER_CMD='bin/upperd -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}' UPCHECK_TIME_SCALE=2.5 " +
+		"go run ./cmd/replay -count 3 -script '/cases/it'\\''s.json'"
+	if got := ReplayCommand("/cases/it's.json"); got != want {
+		t.Errorf("defaults and report:\n got %s\nwant %s", got, want)
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)

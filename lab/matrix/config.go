@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // Implementation is one column of the matrix: a server to check.
@@ -28,6 +30,19 @@ type Implementation struct {
 	// TimeScale multiplies every timeout, for a slow implementation; 0
 	// means 1.
 	TimeScale float64 `json:"time_scale,omitempty"`
+}
+
+// Settings are the settings of a run of the suites against im.
+func (im Implementation) Settings() target.Settings {
+	return target.Settings{ServerCmd: im.Command, UDPMax: im.UDPMax, TimeScale: im.TimeScale}
+}
+
+// configKeys name the settings an implementation has by their keys in the
+// configuration file.
+var configKeys = map[string]string{
+	target.EnvServerCmd: "command",
+	target.EnvUDPMax:    "udp_max",
+	target.EnvTimeScale: "time_scale",
 }
 
 // Config is the matrix's configuration file.
@@ -63,7 +78,8 @@ func Parse(b []byte) (Config, error) {
 }
 
 // Validate checks that every implementation has a valid, unique name and
-// a command, and sane settings.
+// a command, and settings the suites take (target.Settings.Validate),
+// named by their keys here.
 func (c Config) Validate() error {
 	if len(c.Implementations) == 0 {
 		return errors.New("no implementations")
@@ -77,10 +93,13 @@ func (c Config) Validate() error {
 			return fmt.Errorf("implementation %q is listed twice", im.Name)
 		case im.Command == "":
 			return fmt.Errorf("implementation %q has no command", im.Name)
-		case im.UDPMax < 0 || im.UDPMax > 65507:
-			return fmt.Errorf("implementation %q: udp_max %d is out of range 1..65507", im.Name, im.UDPMax)
-		case im.TimeScale < 0:
-			return fmt.Errorf("implementation %q: time_scale %v must be greater than 0", im.Name, im.TimeScale)
+		}
+		if err := im.Settings().Validate(); err != nil {
+			var herr *target.HarnessError
+			if errors.As(err, &herr) && configKeys[herr.Setting] != "" {
+				return fmt.Errorf("implementation %q: %s %s", im.Name, configKeys[herr.Setting], herr.Msg)
+			}
+			return fmt.Errorf("implementation %q: %w", im.Name, err)
 		}
 		seen[im.Name] = true
 	}

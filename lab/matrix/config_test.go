@@ -29,11 +29,12 @@ func TestParseRejects(t *testing.T) {
 		{`{}`, "no implementations"},
 		{`{"implementations": [{"name": "a b", "command": "x"}]}`, `name "a b"`},
 		{`{"implementations": [{"name": "../x", "command": "x"}]}`, `name "../x"`},
-		{`{"implementations": [{"name": "a", "command": "x"}, {"name": "a", "command": "y"}]}`, "listed twice"},
+		{`{"implementations": [{"name": "a", "command": "x {tcp}"}, {"name": "a", "command": "y {tcp}"}]}`, "listed twice"},
 		{`{"implementations": [{"name": "a"}]}`, "no command"},
 		{`{"implementations": [{"name": "a", "command": "x", "comand": "y"}]}`, "unknown field"},
-		{`{"implementations": [{"name": "a", "command": "x", "udp_max": 70000}]}`, "udp_max"},
-		{`{"implementations": [{"name": "a", "command": "x", "time_scale": -1}]}`, "time_scale"},
+		{`{"implementations": [{"name": "a", "command": "x {tcp}", "udp_max": 70000}]}`, `implementation "a": udp_max 70000 is out of range 1..65507`},
+		{`{"implementations": [{"name": "a", "command": "x {udp}", "time_scale": -1}]}`, `implementation "a": time_scale -1 must be greater than 0`},
+		{`{"implementations": [{"name": "a", "command": "x"}]}`, `implementation "a": command "x" has neither {tcp} nor {udp}`},
 		{`{"implementations": [`, "unexpected EOF"},
 	} {
 		_, err := Parse([]byte(tc.json))

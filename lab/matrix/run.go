@@ -81,12 +81,10 @@ func Run(ctx context.Context, c Config, o RunOptions) []Column {
 			defer func() { <-sem }()
 			logf("matrix: %s: checking %s", im.Name, im.Command)
 			res, err := suiterun.Run(ctx, suiterun.Options{
-				Suites:    o.Suites,
-				ServerCmd: im.Command,
-				Report:    filepath.Join(o.Dir, im.Name+".json"),
-				Dir:       o.Root,
-				TimeScale: im.TimeScale,
-				UDPMax:    im.UDPMax,
+				Suites:   o.Suites,
+				Settings: im.Settings(),
+				Report:   filepath.Join(o.Dir, im.Name+".json"),
+				Dir:      o.Root,
 			})
 			if err != nil {
 				col.Err = err.Error()

@@ -183,21 +183,20 @@ func (c *campaign) runSuites() {
 	report := func(name string) string { return filepath.Join(c.dir, name+".json") }
 	var jobs []job
 	jobs = append(jobs, job{"reference", suiterun.Options{
-		ServerCmd: upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}",
-		Report:    report("reference"),
+		Settings: target.Settings{ServerCmd: upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}"},
+		Report:   report("reference"),
 	}, func(r suitesRun) { c.reference = r }})
 	if _, err := exec.LookPath("python3"); err != nil {
 		c.pythonSkipped = "python3 is not on PATH"
 	} else {
 		jobs = append(jobs, job{"python", suiterun.Options{
-			ServerCmd: pythonCmd,
-			Report:    report("python"),
-			TimeScale: pythonScale,
+			Settings: target.Settings{ServerCmd: pythonCmd, TimeScale: pythonScale},
+			Report:   report("python"),
 		}, func(r suitesRun) { c.python = r }})
 	}
 	jobs = append(jobs, job{"exit-at-once", suiterun.Options{
-		ServerCmd: exitAtOnceCmd,
-		Report:    report("exit-at-once"),
+		Settings: target.Settings{ServerCmd: exitAtOnceCmd},
+		Report:   report("exit-at-once"),
 	}, func(r suitesRun) { c.exitAtOnce = r }})
 
 	ms := allMutants()
@@ -206,10 +205,9 @@ func (c *campaign) runSuites() {
 	var mu sync.Mutex
 	for _, m := range ms {
 		jobs = append(jobs, job{m.Name, suiterun.Options{
-			ServerCmd:   fmt.Sprintf("%s -mutant %s -tcp {tcp} -udp {udp}", mutantd, m.Name),
+			Settings:    target.Settings{ServerCmd: fmt.Sprintf("%s -mutant %s -tcp {tcp} -udp {udp}", mutantd, m.Name), TimeScale: mutantScale},
 			Report:      report("mutant-" + m.Name),
 			LabelFilter: labelFilter(m),
-			TimeScale:   mutantScale,
 		}, func(r suitesRun) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -16,15 +16,18 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // Options say how to run the suites once.
 type Options struct {
 	// Suites is the suites' test binary (see BuildSuites).
 	Suites string
-	// ServerCmd is the server command, in UPCHECK_SERVER_CMD's syntax:
-	// {tcp}, {udp} and {host} are filled in by the suites.
-	ServerCmd string
+	// Settings name the target and how it is judged, as the suites'
+	// settings do (typically a ServerCmd, whose {tcp}, {udp} and {host}
+	// the suites fill in); their Report is the Report below. They reach
+	// the suites as flags, whatever the caller's environment says.
+	Settings target.Settings
 	// Report is the path of the conformance report's JSON. The Markdown
 	// twin goes beside it (.md), as do ginkgo's JSON report (.ginkgo.json)
 	// and the run's output (.log).
@@ -35,12 +38,6 @@ type Options struct {
 	// LabelFilter, if set, selects the specs (ginkgo's --label-filter),
 	// such as "tcp" or "TCP-EOF".
 	LabelFilter string
-	// TimeScale, if not 0, multiplies every timeout of the suites
-	// (UPCHECK_TIME_SCALE).
-	TimeScale float64
-	// UDPMax, if not 0, is the implementation's declared maximum datagram
-	// payload (UPCHECK_UDP_MAX).
-	UDPMax int
 	// Seed, if not 0, is ginkgo's random seed, which orders the specs and
 	// seeds their random inputs: the same seed runs the same checks.
 	Seed int64
@@ -148,8 +145,8 @@ func (r *Result) Requirement(id string) (report.Requirement, bool) {
 // missing, it was killed, the report does not parse). When ctx is done the
 // suites are interrupted, given o.Grace to stop their server, then killed.
 func Run(ctx context.Context, o Options) (*Result, error) {
-	if o.Suites == "" || o.ServerCmd == "" || o.Report == "" {
-		return nil, errors.New("suiterun: Suites, ServerCmd and Report are required")
+	if o.Suites == "" || o.Report == "" {
+		return nil, errors.New("suiterun: Suites and Report are required")
 	}
 	if !filepath.IsAbs(o.Report) {
 		abs, err := filepath.Abs(o.Report)
@@ -170,20 +167,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer logFile.Close()
 
-	args := []string{
-		"-server-cmd", o.ServerCmd,
-		"-report", js,
-		"-ginkgo.json-report", gj,
-		"-ginkgo.no-color",
-	}
+	s := o.Settings
+	s.Report = js
+	args := append(s.Args(), "-ginkgo.json-report", gj, "-ginkgo.no-color")
 	if o.LabelFilter != "" {
 		args = append(args, "-ginkgo.label-filter", o.LabelFilter)
-	}
-	if o.TimeScale != 0 {
-		args = append(args, "-time-scale", strconv.FormatFloat(o.TimeScale, 'g', -1, 64))
-	}
-	if o.UDPMax != 0 {
-		args = append(args, "-udp-max", strconv.Itoa(o.UDPMax))
 	}
 	if o.Seed != 0 {
 		args = append(args, "-ginkgo.seed", strconv.FormatInt(o.Seed, 10))
@@ -208,15 +196,24 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	case errors.As(runErr, &exit) && exit.Exited() && ctx.Err() == nil:
 		res.ExitCode = exit.ExitCode()
 	default:
-		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.ServerCmd, runErr, logPath)
+		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.target(), runErr, logPath)
 	}
 	if res.Report, err = readReport(js); err != nil {
-		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.ServerCmd, err, logPath)
+		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.target(), err, logPath)
 	}
 	if res.Specs, err = readSpecs(gj); err != nil {
-		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.ServerCmd, err, logPath)
+		return nil, fmt.Errorf("suiterun: %s: %w (output in %s)", o.target(), err, logPath)
 	}
 	return res, nil
+}
+
+// target names the run's target in its errors: the server command, or
+// what the settings point at.
+func (o Options) target() string {
+	if o.Settings.ServerCmd != "" {
+		return o.Settings.ServerCmd
+	}
+	return o.Settings.Describe()
 }
 
 // CleanEnv returns env without the UPCHECK_* settings, for a run of the

@@ -3,6 +3,7 @@ package suiterun
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // fakeSuites writes a shell script that stands in for the suites' test
@@ -85,8 +87,8 @@ func TestRunPassesTheOptionsAndReadsTheReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := Run(context.Background(), Options{
-		Suites: bin, ServerCmd: "srv --tcp {tcp}", Report: out, Dir: wd,
-		LabelFilter: "tcp", TimeScale: 0.25, UDPMax: 1024, Seed: 42,
+		Suites: bin, Settings: target.Settings{ServerCmd: "srv --tcp {tcp}", TimeScale: 0.25, UDPMax: 1024, Report: "ignored"},
+		Report: out, Dir: wd, LabelFilter: "tcp", Seed: 42,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +147,30 @@ func TestRunPassesTheOptionsAndReadsTheReports(t *testing.T) {
 			t.Errorf("the suites saw the caller's setting %s", l)
 		}
 	}
+	// The suites read back the settings they were given (ginkgo's flags
+	// left out: each but -ginkgo.no-color takes a value).
+	var args []string
+	for i := 0; i < len(lines); i++ {
+		a, ok := strings.CutPrefix(lines[i], "arg ")
+		switch {
+		case !ok:
+		case a == "-ginkgo.no-color":
+		case strings.HasPrefix(a, "-ginkgo."):
+			i++
+		default:
+			args = append(args, a)
+		}
+	}
+	var got target.Settings
+	fs := flag.NewFlagSet("suites", flag.ContinueOnError)
+	got.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		t.Fatalf("the suites cannot parse %q: %v", args, err)
+	}
+	want := target.Settings{ServerCmd: "srv --tcp {tcp}", TimeScale: 0.25, UDPMax: 1024, Report: out}
+	if got.ServerCmd != want.ServerCmd || got.TimeScale != want.TimeScale || got.UDPMax != want.UDPMax || got.Report != want.Report {
+		t.Errorf("the suites read %+v, want %+v", got, want)
+	}
 }
 
 func TestRunWithoutReportIsAnError(t *testing.T) {
@@ -152,14 +178,14 @@ func TestRunWithoutReportIsAnError(t *testing.T) {
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho crashed\nexit 2\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Run(context.Background(), Options{Suites: bin, ServerCmd: "x", Report: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(context.Background(), Options{Suites: bin, Settings: target.Settings{ServerCmd: "x"}, Report: filepath.Join(t.TempDir(), "r.json")})
 	if err == nil || !strings.Contains(err.Error(), "no conformance report") {
 		t.Errorf("err = %v, want no conformance report", err)
 	}
 }
 
 func TestRunNeedsItsOptions(t *testing.T) {
-	for _, o := range []Options{{}, {Suites: "x", ServerCmd: "y"}, {Suites: "x", Report: "r.json"}} {
+	for _, o := range []Options{{}, {Suites: "x", Settings: target.Settings{ServerCmd: "y"}}, {Report: "r.json"}} {
 		if _, err := Run(context.Background(), o); err == nil {
 			t.Errorf("Run(%+v) = nil error", o)
 		}
@@ -167,7 +193,7 @@ func TestRunNeedsItsOptions(t *testing.T) {
 }
 
 func TestRunMissingBinary(t *testing.T) {
-	_, err := Run(context.Background(), Options{Suites: filepath.Join(t.TempDir(), "none"), ServerCmd: "x", Report: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(context.Background(), Options{Suites: filepath.Join(t.TempDir(), "none"), Settings: target.Settings{ServerCmd: "x"}, Report: filepath.Join(t.TempDir(), "r.json")})
 	if err == nil {
 		t.Error("no error for a missing binary")
 	}

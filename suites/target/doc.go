@@ -25,6 +25,13 @@
 //	t, err := target.Start(ctx, s, logger)
 //	if err != nil { ... }           // *HarnessError: bad setting or target not there
 //	defer t.Close()
-//	... check against t.TCPAddr(), t.UDPAddr() ...
+//	... run a check against t.Env(logf) ... // afresh for every check: a restart may move the ports
 //	if err := t.Healthy("TCP-EOF"); err != nil { ... } // the server died during the check
+//
+// Settings.Environ and Settings.Args give the settings back as the
+// variables and flags that FromEnv and RegisterFlags read, for a runner that
+// hands the target to another program. Target.Share and Follow show one
+// running target to several processes (a parallel ginkgo run): each asks
+// its Follower for the Env, which follows the restarts the first process
+// makes.
 package target

@@ -1,15 +1,17 @@
 package target
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // The pre-flight probe: "a" must come back as "A".
@@ -83,36 +85,46 @@ func (p ProbeResult) String() string {
 // itself (TCP simultaneous open). It means nothing listens yet.
 var errSelfConnect = fmt.Errorf("%w (the dial met itself)", syscall.ECONNREFUSED)
 
-// dialTCP connects to addr with keep-alive off within timeout.
-func dialTCP(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
-	d := net.Dialer{Timeout: timeout, KeepAlive: -1}
-	c, err := d.DialContext(ctx, "tcp", addr)
+// dialTCP connects to addr (keep-alive off, as clients.DialTCP does)
+// within timeout.
+func dialTCP(ctx context.Context, addr string, timeout time.Duration) (*clients.TCPConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := clients.DialTCP(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-	if c.LocalAddr().String() == c.RemoteAddr().String() {
+	if c.Conn.LocalAddr().String() == c.Conn.RemoteAddr().String() {
 		c.Close()
 		return nil, errSelfConnect
 	}
 	return c, nil
 }
 
-// exchangeTCP sends "a" on c and notes the first read's reply, or how the
-// exchange ended without one. It closes c.
-func exchangeTCP(c net.Conn, timeout time.Duration, res *ProbeResult) {
+// exchangeTCP sends "a" on c and notes the first read's reply (up to
+// probeReadCap bytes, however many it holds), or how the exchange ended
+// without one. It closes c.
+func exchangeTCP(c *clients.TCPConn, timeout time.Duration, res *ProbeResult) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(timeout))
-	if _, err := c.Write(probeRequest); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := c.Write(ctx, probeRequest); err != nil {
 		res.End = reason(err)
 		return
 	}
-	buf := make([]byte, probeReadCap)
-	n, err := c.Read(buf)
-	if n > 0 {
-		res.Reply = buf[:n]
-		return
+	// The read stops at the first bytes: the reply is what they are.
+	r := c.ReadToEndFunc(ctx, probeReadCap, func(p []byte) {
+		if res.Reply == nil {
+			res.Reply = bytes.Clone(p)
+			cancel()
+		}
+	})
+	if res.Reply == nil {
+		res.End = reason(r.Err)
+		if r.End == clients.EndEOF {
+			res.End = reason(io.EOF)
+		}
 	}
-	res.End = reason(err)
 }
 
 // probeTCP probes an already-running TCP target. It fails only when nothing
@@ -128,86 +140,41 @@ func probeTCP(ctx context.Context, s Settings, addr string) (ProbeResult, error)
 }
 
 // udpProber sends probe datagrams to one address from one unconnected
-// socket, so that a late reply to an earlier datagram still counts and a
-// reply from a wrong source address is seen rather than filtered out.
+// socket (clients.ListenUDP), so that a late reply to an earlier datagram
+// still counts and a reply from a wrong source address is seen rather than
+// filtered out.
 type udpProber struct {
-	raddr *net.UDPAddr
-	pc    *net.UDPConn
-	sent  int
+	c    *clients.UDPConn
+	sent int
 }
 
-func newUDPProber(ctx context.Context, addr string) (*udpProber, error) {
-	raddr, err := resolveUDP(ctx, addr)
+func newUDPProber(addr string) (*udpProber, error) {
+	c, err := clients.ListenUDP(addr)
 	if err != nil {
 		return nil, err
 	}
-	network, laddr := "udp4", &net.UDPAddr{}
-	if raddr.IP.To4() == nil {
-		network = "udp6"
-	}
-	if raddr.IP.IsLoopback() {
-		laddr.IP = raddr.IP
-	}
-	pc, err := net.ListenUDP(network, laddr)
-	if err != nil {
-		return nil, err
-	}
-	return &udpProber{raddr: raddr, pc: pc}, nil
-}
-
-// resolveUDP resolves addr, bounded by ctx.
-func resolveUDP(ctx context.Context, addr string) (*net.UDPAddr, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, err
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		return &net.UDPAddr{IP: ip, Port: p}, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, probeDialTimeout)
-	defer cancel()
-	ips, err := net.DefaultResolver.LookupIP(ctx, "ip", host)
-	if err != nil {
-		return nil, err
-	}
-	for _, ip := range ips { // prefer IPv4, as the reference listens on 127.0.0.1
-		if ip.To4() != nil {
-			return &net.UDPAddr{IP: ip, Port: p}, nil
-		}
-	}
-	return &net.UDPAddr{IP: ips[0], Port: p}, nil
+	return &udpProber{c: c}, nil
 }
 
 // try sends one probe datagram and waits up to wait for a reply (to it or to
-// an earlier one). It returns the reply, or an error: a timeout when none
-// came.
+// an earlier one), which it notes in res. The error says none came: a
+// timeout (wrapping clients.ErrNoReply) when none came in time.
 func (u *udpProber) try(ctx context.Context, wait time.Duration, res *ProbeResult) error {
-	if _, err := u.pc.WriteToUDP(probeRequest, u.raddr); err != nil {
-		return err
-	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	u.sent++
-	dl := time.Now().Add(wait)
-	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
-		dl = d
-	}
-	u.pc.SetReadDeadline(dl)
-	buf := make([]byte, probeReadCap)
-	n, from, err := u.pc.ReadFromUDP(buf)
+	d, _, err := u.c.RoundTrip(ctx, probeRequest, 1, nil)
 	if err != nil {
 		return err
 	}
-	res.Reply = buf[:n]
-	if !from.IP.Equal(u.raddr.IP) || from.Port != u.raddr.Port {
-		res.From = from.String()
+	res.Reply = d.Data[:min(len(d.Data), probeReadCap)]
+	if d.From != u.c.Remote {
+		res.From = d.From.String()
 	}
 	return nil
 }
 
-func (u *udpProber) close() { u.pc.Close() }
+func (u *udpProber) close() { u.c.Close() }
 
 // errNoReply says a UDP target let every probe datagram (n of them, when
 // the count does not depend on timing) go unanswered.
@@ -225,7 +192,7 @@ func (e errNoReply) Error() string {
 // reply came at all.
 func probeUDP(ctx context.Context, s Settings, addr string) (ProbeResult, error) {
 	res := ProbeResult{Network: "udp", Addr: addr}
-	u, err := newUDPProber(ctx, addr)
+	u, err := newUDPProber(addr)
 	if err != nil {
 		return res, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -69,17 +68,6 @@ func addr(port int) string {
 	return net.JoinHostPort(loopback, strconv.Itoa(port))
 }
 
-const loopback = "127.0.0.1"
-
-// expand fills the placeholders of command.
-func expand(command string, p ports) string {
-	return strings.NewReplacer(
-		PlaceholderTCP, strconv.Itoa(p.tcp),
-		PlaceholderUDP, strconv.Itoa(p.udp),
-		PlaceholderHost, loopback,
-	).Replace(command)
-}
-
 // bringUp runs the server command until a run answers the probe, with
 // attempts as Start documents; first, if not zero, are the ports of the
 // first attempt (a restart tries the old ports first, so addresses handed
@@ -117,7 +105,7 @@ func (t *Target) bringUp(ctx context.Context, first ports) error {
 func (t *Target) launch(ctx context.Context, ps ports, deadline time.Time, bound time.Duration) (herr *HarnessError, retry string) {
 	s := t.settings
 	name := s.name(setServerCmd)
-	p, err := startProc(expand(s.ServerCmd, ps), t.out, t.log)
+	p, err := startProc(expand(s.ServerCmd, ps.tcp, ps.udp), t.out, t.log)
 	if err != nil {
 		return &HarnessError{Setting: name, Msg: fmt.Sprintf("%q cannot be started: %v", s.ServerCmd, err), Err: err}, ""
 	}
@@ -206,7 +194,7 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 		if tcpUp && !udpUp {
 			if u == nil {
 				var err error
-				if u, err = newUDPProber(ctx, udp.Addr); err != nil {
+				if u, err = newUDPProber(udp.Addr); err != nil {
 					return upTimeout, protoErr{"udp", err}
 				}
 			}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upcheck/upcheck/suites/check"
 )
 
 // The environment variables of CONTRACT.md; errors about a setting name it by
@@ -27,11 +29,9 @@ const (
 // judged (all but the report's), in the order a printed command sets them.
 var TargetEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale}
 
-// Defaults of the settings that have one.
+// Defaults of the settings that have one; the declared UDP maximum's is
+// check.DefaultUDPMax.
 const (
-	// DefaultUDPMax is the reference's declared maximum datagram payload:
-	// socketserver.UDPServer.max_packet_size.
-	DefaultUDPMax = 8192
 	// MaxUDPPayload is the largest payload an IPv4 UDP datagram can carry.
 	MaxUDPPayload = 65507
 	// DefaultTimeScale leaves every timeout as it is.
@@ -48,7 +48,7 @@ const (
 // Settings are the user's choice of target: the settings of CONTRACT.md.
 //
 // The zero value means the defaults: the reference servers in process, a
-// declared UDP maximum of DefaultUDPMax and a time scale of 1. So a zero
+// declared UDP maximum of check.DefaultUDPMax and a time scale of 1. So a zero
 // UDPMax or TimeScale in a Settings built in code means "default"; from the
 // environment or a flag, 0 is rejected rather than silently turned into the
 // default.
@@ -60,7 +60,7 @@ type Settings struct {
 	// (UPCHECK_TCP, -tcp; UPCHECK_UDP, -udp).
 	TCP, UDP string
 	// UDPMax is the implementation's declared maximum datagram payload,
-	// 1..65507; 0 means DefaultUDPMax (UPCHECK_UDP_MAX, -udp-max).
+	// 1..65507; 0 means check.DefaultUDPMax (UPCHECK_UDP_MAX, -udp-max).
 	UDPMax int
 	// TimeScale multiplies every timeout, for slow machines; 0 means 1
 	// (UPCHECK_TIME_SCALE, -time-scale).
@@ -113,7 +113,7 @@ func settingErr(name, format string, args ...any) *HarnessError {
 // *HarnessError naming the variable when a number does not parse or is out of
 // range; the other checks are Validate's.
 func FromEnv() (Settings, error) {
-	s := Settings{UDPMax: DefaultUDPMax, TimeScale: DefaultTimeScale}
+	s := Settings{UDPMax: check.DefaultUDPMax, TimeScale: DefaultTimeScale}
 	get := func(k setting) string { return strings.TrimSpace(os.Getenv(settingNames[k].env)) }
 	s.ServerCmd = get(setServerCmd)
 	s.TCP = get(setTCP)
@@ -254,7 +254,7 @@ func (f *timeScaleFlag) Set(v string) error {
 // withDefaults returns s with the zero values replaced by the defaults.
 func (s Settings) withDefaults() Settings {
 	if s.UDPMax == 0 {
-		s.UDPMax = DefaultUDPMax
+		s.UDPMax = check.DefaultUDPMax
 	}
 	if s.TimeScale == 0 {
 		s.TimeScale = DefaultTimeScale
@@ -268,7 +268,7 @@ func (s Settings) withDefaults() Settings {
 //	UPCHECK_TCP: "localhost" is not host:port
 func (s Settings) Validate() error {
 	if s.ServerCmd != "" {
-		if !strings.Contains(s.ServerCmd, PlaceholderTCP) && !strings.Contains(s.ServerCmd, PlaceholderUDP) {
+		if tcp, udp := placeholders(s.ServerCmd); !tcp && !udp {
 			return settingErr(s.name(setServerCmd), "%q has neither %s nor %s: the harness cannot tell the server which ports to serve",
 				s.ServerCmd, PlaceholderTCP, PlaceholderUDP)
 		}
@@ -296,6 +296,38 @@ func (s Settings) Validate() error {
 		}
 	}
 	return nil
+}
+
+// placeholders reports which of {tcp} and {udp} a server command has: the
+// protocols it serves.
+func placeholders(command string) (tcp, udp bool) {
+	return strings.Contains(command, PlaceholderTCP), strings.Contains(command, PlaceholderUDP)
+}
+
+// expand fills the placeholders of a server command: the ports (0 for a
+// placeholder it does not have) and the host.
+func expand(command string, tcp, udp int) string {
+	return strings.NewReplacer(
+		PlaceholderTCP, strconv.Itoa(tcp),
+		PlaceholderUDP, strconv.Itoa(udp),
+		PlaceholderHost, loopback,
+	).Replace(command)
+}
+
+// loopback is the host of a server command's ports, and {host}.
+const loopback = "127.0.0.1"
+
+// Serves reports which protocols the target s describes serves: a server
+// command those whose placeholder it has, already-running servers those
+// whose address is set, the reference both.
+func (s Settings) Serves() (tcp, udp bool) {
+	switch {
+	case s.ServerCmd != "":
+		return placeholders(s.ServerCmd)
+	case s.TCP != "" || s.UDP != "":
+		return s.TCP != "", s.UDP != ""
+	}
+	return true, true
 }
 
 // checkHostPort checks an address setting: "" (not set) or host:port with a
@@ -353,4 +385,60 @@ func (s Settings) Describe() string {
 		return "reference servers (in process)"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Environ returns s as the environment that gives it back through FromEnv:
+// "UPCHECK_SERVER_CMD=…" and the like, for the settings that are set and
+// differ from their defaults, in TargetEnv's order with the report's last.
+// A program run with it (and no UPCHECK_* variable of its own) points at
+// the same target, judged the same way.
+func (s Settings) Environ() []string {
+	var env []string
+	for _, kv := range s.fields() {
+		env = append(env, settingNames[kv.k].env+"="+kv.v)
+	}
+	return env
+}
+
+// Args returns s as the flags that give it back through RegisterFlags:
+// "-server-cmd", "…" and the like, for the settings that are set and differ
+// from their defaults, in the order of Environ.
+func (s Settings) Args() []string {
+	var args []string
+	for _, kv := range s.fields() {
+		args = append(args, "-"+settingNames[kv.k].flag, kv.v)
+	}
+	return args
+}
+
+// field is one setting with its value as text.
+type field struct {
+	k setting
+	v string
+}
+
+// fields returns the settings of s that are set and differ from their
+// defaults, as the text FromEnv and the flags parse back.
+func (s Settings) fields() []field {
+	d := s.withDefaults()
+	var out []field
+	if s.ServerCmd != "" {
+		out = append(out, field{setServerCmd, s.ServerCmd})
+	}
+	if s.TCP != "" {
+		out = append(out, field{setTCP, s.TCP})
+	}
+	if s.UDP != "" {
+		out = append(out, field{setUDP, s.UDP})
+	}
+	if d.UDPMax != check.DefaultUDPMax {
+		out = append(out, field{setUDPMax, strconv.Itoa(d.UDPMax)})
+	}
+	if d.TimeScale != DefaultTimeScale {
+		out = append(out, field{setTimeScale, strconv.FormatFloat(d.TimeScale, 'g', -1, 64)})
+	}
+	if s.Report != "" {
+		out = append(out, field{setReport, s.Report})
+	}
+	return out
 }

@@ -6,9 +6,12 @@ import (
 	"flag"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/suites/check"
 )
 
 var allEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvReport}
@@ -145,7 +148,7 @@ func TestZeroSettingsMeanDefaults(t *testing.T) {
 		t.Fatalf("Validate(zero) = %v", err)
 	}
 	d := s.withDefaults()
-	if d.UDPMax != DefaultUDPMax || d.TimeScale != DefaultTimeScale {
+	if d.UDPMax != check.DefaultUDPMax || d.TimeScale != DefaultTimeScale {
 		t.Errorf("withDefaults() = %+v", d)
 	}
 	if got := s.Scale(3 * time.Second); got != 3*time.Second {
@@ -244,6 +247,101 @@ func TestDescribe(t *testing.T) {
 	} {
 		if got := tc.s.Describe(); got != tc.want {
 			t.Errorf("%+v.Describe() = %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
+
+// roundTripCases are settings as a user may give them, each a different
+// mix of set and default values.
+var roundTripCases = []Settings{
+	{},
+	{UDPMax: 8192, TimeScale: 1},
+	{ServerCmd: `python3 "my server.py" --tcp {tcp} --udp {udp} # it's here`, TimeScale: 2.5, Report: "reports/conformance"},
+	{TCP: "127.0.0.1:9000", UDP: "[::1]:9001", UDPMax: 1024, TimeScale: 0.1},
+	{UDP: "127.0.0.1:9001", UDPMax: MaxUDPPayload, TimeScale: 1e-9},
+	{ServerCmd: "bin/upperd -tcp {host}:{tcp}", UDPMax: 1},
+}
+
+// sameSettings compares settings as FromEnv and the flags give them: the
+// defaults filled in, without the record of which flags were given.
+func sameSettings(a, b Settings) bool {
+	a, b = a.withDefaults(), b.withDefaults()
+	a.flagged, b.flagged = 0, 0
+	return a == b
+}
+
+func TestEnvironRoundTrip(t *testing.T) {
+	for _, s := range roundTripCases {
+		env := s.Environ()
+		setEnv(t, nil)
+		for _, kv := range env {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || !strings.HasPrefix(k, "UPCHECK_") {
+				t.Fatalf("Environ() has %q", kv)
+			}
+			t.Setenv(k, v)
+		}
+		got, err := FromEnv()
+		if err != nil {
+			t.Fatalf("FromEnv from %q: %v", env, err)
+		}
+		if !sameSettings(got, s) {
+			t.Errorf("FromEnv from Environ() = %q:\n got %+v\nwant %+v", env, got, s)
+		}
+	}
+}
+
+func TestArgsRoundTrip(t *testing.T) {
+	setEnv(t, nil)
+	for _, s := range roundTripCases {
+		args := s.Args()
+		got, err := FromEnv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		got.RegisterFlags(fs)
+		if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+			t.Fatalf("Parse(%q) = %v, %d arguments left", args, err, fs.NArg())
+		}
+		if !sameSettings(got, s) {
+			t.Errorf("flags from Args() = %q:\n got %+v\nwant %+v", args, got, s)
+		}
+	}
+}
+
+// TestEnvironAndArgsLeaveDefaultsOut: a printed command sets only what the
+// user set.
+func TestEnvironAndArgsLeaveDefaultsOut(t *testing.T) {
+	if env, args := (Settings{UDPMax: 8192, TimeScale: 1}).Environ(), (Settings{}).Args(); env != nil || args != nil {
+		t.Errorf("defaults give %q and %q, want nothing", env, args)
+	}
+	s := Settings{ServerCmd: "srv {tcp}", UDPMax: 512, TimeScale: 2, Report: "r"}
+	wantEnv := []string{"UPCHECK_SERVER_CMD=srv {tcp}", "UPCHECK_UDP_MAX=512", "UPCHECK_TIME_SCALE=2", "UPCHECK_REPORT=r"}
+	if got := s.Environ(); !slices.Equal(got, wantEnv) {
+		t.Errorf("Environ() = %q, want %q", got, wantEnv)
+	}
+	wantArgs := []string{"-server-cmd", "srv {tcp}", "-udp-max", "512", "-time-scale", "2", "-report", "r"}
+	if got := s.Args(); !slices.Equal(got, wantArgs) {
+		t.Errorf("Args() = %q, want %q", got, wantArgs)
+	}
+}
+
+func TestServes(t *testing.T) {
+	for _, tc := range []struct {
+		s        Settings
+		tcp, udp bool
+	}{
+		{Settings{}, true, true},
+		{Settings{ServerCmd: "srv {tcp} {udp}"}, true, true},
+		{Settings{ServerCmd: "srv {tcp}"}, true, false},
+		{Settings{ServerCmd: "srv --udp {udp} --host {host}"}, false, true},
+		{Settings{TCP: "127.0.0.1:9000"}, true, false},
+		{Settings{UDP: "127.0.0.1:9001"}, false, true},
+	} {
+		if tcp, udp := tc.s.Serves(); tcp != tc.tcp || udp != tc.udp {
+			t.Errorf("%+v.Serves() = %v, %v; want %v, %v", tc.s, tcp, udp, tc.tcp, tc.udp)
 		}
 	}
 }

@@ -33,8 +33,15 @@ type Target struct {
 	// gone, when set, is why the target cannot be judged any more: a
 	// server command that could not be restarted, an address that stopped
 	// answering. Healthy returns it.
-	gone   *HarnessError
-	closed bool
+	gone *HarnessError
+	// lost is the first error of Healthy that said the target cannot be
+	// judged any more; Lost returns it.
+	lost *HarnessError
+	// sharePath is the file Share writes the state to, "" when it is not
+	// shared; published is the state last written there.
+	sharePath string
+	published *sharedState
+	closed    bool
 }
 
 var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -68,8 +75,7 @@ func Start(ctx context.Context, s Settings, log *slog.Logger) (*Target, error) {
 	var err error
 	switch {
 	case s.ServerCmd != "":
-		t.hasTCP = strings.Contains(s.ServerCmd, PlaceholderTCP)
-		t.hasUDP = strings.Contains(s.ServerCmd, PlaceholderUDP)
+		t.hasTCP, t.hasUDP = s.Serves()
 		t.mu.Lock()
 		err = t.bringUp(ctx, ports{})
 		t.mu.Unlock()
@@ -141,7 +147,7 @@ func notThere(setting, addr string, err error) *HarnessError {
 
 // TCPAddr is host:port of the TCP server under test, "" when TCP is not
 // served (the TCP specs skip). After Healthy restarted a server command it
-// may have changed: ask again for every check.
+// may have changed: ask again for every check (Env does).
 func (t *Target) TCPAddr() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -186,7 +192,7 @@ func (t *Target) Output() string {
 // during the check ("server exited (status 3) while checking TCP-EOF", then
 // its last output lines) or stopped listening, and restarts it (the old
 // ports first, then fresh ones), so that the next check has a server again:
-// ask TCPAddr and UDPAddr afresh. To catch a server that is dying but not
+// ask Env afresh. To catch a server that is dying but not
 // yet reaped, it probes TCP ("a" must come back as "A" if it did at the
 // start); a UDP-only command is judged by its exit alone. Once a command
 // could not be restarted, every call returns that *HarnessError.
@@ -194,9 +200,21 @@ func (t *Target) Output() string {
 // For already-running servers it connects to TCP: the first time the
 // server refuses, a *DownError; while it stays down, a *HarnessError; nil
 // again once it is back. For the in-process reference it returns nil.
+//
+// Env and Lost, and the file Share writes, follow what Healthy found.
 func (t *Target) Healthy(id string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	err := t.healthy(id)
+	t.noteLost(err)
+	if perr := t.publish(); perr != nil {
+		t.log.Warn("the other processes may not see where the target is now", "err", perr.Error())
+	}
+	return err
+}
+
+// healthy is Healthy with t.mu held.
+func (t *Target) healthy(id string) error {
 	switch {
 	case t.closed:
 		return &HarnessError{Msg: "target is closed"}
