@@ -359,7 +359,9 @@ func TestCommandDyingDuringACheck(t *testing.T) {
 // goes on running is blamed, stopped and restarted.
 func TestCommandThatStopsListening(t *testing.T) {
 	py := upperScript(t)
-	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0", TimeScale: 0.2})
+	// Scale 1: the restart waits for a Python start, which takes seconds on
+	// a loaded machine.
+	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0", TimeScale: 1})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
