@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -237,7 +236,7 @@ func probeUDP(ctx context.Context, s Settings, addr string) (ProbeResult, error)
 		if err == nil {
 			return res, nil
 		}
-		if !isTimeout(err) {
+		if !clients.IsTimeout(err) {
 			return res, err
 		}
 		if ctx.Err() != nil {
@@ -246,12 +245,6 @@ func probeUDP(ctx context.Context, s Settings, addr string) (ProbeResult, error)
 		wait *= 2
 	}
 	return res, errNoReply{u.sent}
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
 }
 
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
