@@ -2,53 +2,10 @@ package check
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"syscall"
 
 	"github.com/upcheck/upcheck/clients"
 )
-
-// tcpConnObs is what one scripted connection observed, all the judge needs
-// and nothing of the socket: what it sent, what came back, how the stream
-// ended, and where the script stopped short.
-type tcpConnObs struct {
-	script TCPConnScript // what the connection was to do
-	sent   []byte        // every byte that reached the socket, in order
-	got    []byte        // every byte that came back, up to the cap
-	end    clients.End   // how the stream ended
-	endErr error         // the error behind end (nil for EOF)
-	// writeErr stopped the Write or HalfClose at step writeStep (-1: none).
-	writeErr  error
-	writeStep int
-	// stall is the Read step, or the wait for every reply at the end of a
-	// script without an ending step, that did not get its bytes (nil: none).
-	stall *tcpStall
-	// noEOF says the stream did not end within the timeout after the
-	// half-close.
-	noEOF bool
-}
-
-// tcpStall is a wait for the reply that ran out of time or of stream.
-type tcpStall struct {
-	step  int   // the step that waited; len(Steps) for the script's end
-	want  int64 // the reply bytes owed: every byte written so far
-	total int64 // the reply bytes that had come
-	ended bool  // the stream had ended (tcpConnObs.end says how)
-}
-
-// sawReset reports whether the connection was reset under the client: its
-// reader, or a write, got ECONNRESET or EPIPE, or its half-close found the
-// connection gone (ENOTCONN: the reset came in before the reader took it).
-func (o *tcpConnObs) sawReset() bool {
-	return o.end == clients.EndReset || isResetErr(o.writeErr)
-}
-
-// isResetErr reports whether err, from a write or a half-close, says the
-// connection was reset: ECONNRESET, EPIPE, or ENOTCONN.
-func isResetErr(err error) bool {
-	return clients.EndOf(err) == clients.EndReset || errors.Is(err, syscall.ENOTCONN)
-}
 
 // tcpWants returns each connection's expected reply: upper of what it sent
 // (nil for a connection that did not run).
@@ -206,14 +163,6 @@ func foreign(b []byte, wants [][]byte, idx int) bool {
 		}
 	}
 	return false
-}
-
-// proxiedObs is what the connections of a script run through a
-// fault-injecting proxy observed, and what the proxy did to them.
-type proxiedObs struct {
-	conns    []*tcpConnObs // nil for a connection the proxy reset during its connect
-	injected map[int]bool  // the connections whose reset the proxy injected
-	refused  int64         // connections the server refused the proxy
 }
 
 // judgeProxied judges s's connections through a proxy with faults f: as

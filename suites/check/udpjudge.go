@@ -6,89 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-
-	"github.com/upcheck/upcheck/clients"
 )
-
-// udpSocketObs is what one scripted socket observed, all the judge needs
-// and nothing of the socket: what it sent, how often, and every datagram
-// that came back, with its source.
-type udpSocketObs struct {
-	connected bool           // a connected socket (it sees only the server's datagrams)
-	server    netip.AddrPort // where the requests went
-	reqs      [][]byte       // the requests as sent, cut to MaxUDPPayload
-	tries     []int          // attempts per request, failed sends included
-	sends     []int          // successful sends per request
-	got       []clients.Datagram
-	dropped   int // datagrams received beyond the receiver's limit
-}
-
-// udpObs is what every socket of a script observed.
-type udpObs struct {
-	sockets []*udpSocketObs
-	// probedSource is where the reply to a fresh unconnected socket came
-	// from, as describeSource says, when the run asked (see
-	// needsSourceProbe); "" otherwise.
-	probedSource string
-}
-
-// udpLoc names one request of a script: socket and datagram index.
-type udpLoc struct{ socket, datagram int }
-
-// indexWants maps each expected reply to the requests, of any socket, that
-// expect it; wants[i][k] is the reply request k of socket i must get.
-func indexWants(wants [][][]byte) map[string][]udpLoc {
-	all := map[string][]udpLoc{}
-	for i, ws := range wants {
-		for k, w := range ws {
-			all[string(w)] = append(all[string(w)], udpLoc{i, k})
-		}
-	}
-	return all
-}
-
-// otherSocket returns the first request of a socket other than socket that
-// expects b as its reply, and whether there is one.
-func otherSocket(all map[string][]udpLoc, b []byte, socket int) (udpLoc, bool) {
-	for _, loc := range all[string(b)] {
-		if loc.socket != socket {
-			return loc, true
-		}
-	}
-	return udpLoc{}, false
-}
-
-// udpGroups groups a socket's requests by the reply they expect: requests
-// with the same expected reply share their replies by count.
-type udpGroups struct {
-	byWant map[string]int // the group expecting each reply
-	of     []int          // each request's group
-	rank   []int          // each request's position in its group
-	n      int            // how many groups
-}
-
-func groupRequests(wants [][]byte) udpGroups {
-	g := udpGroups{byWant: map[string]int{}, of: make([]int, len(wants)), rank: make([]int, len(wants))}
-	var sizes []int
-	for k, w := range wants {
-		n, ok := g.byWant[string(w)]
-		if !ok {
-			n = len(sizes)
-			g.byWant[string(w)] = n
-			sizes = append(sizes, 0)
-		}
-		g.of[k], g.rank[k] = n, sizes[n]
-		sizes[n]++
-	}
-	g.n = len(sizes)
-	return g
-}
-
-// lookup returns the group whose expected reply is b, if there is one.
-func (g udpGroups) lookup(b []byte) (int, bool) {
-	n, ok := g.byWant[string(b)]
-	return n, ok
-}
 
 // udpSock is one socket's observation as the judge reads it.
 type udpSock struct {
@@ -169,34 +87,54 @@ func newUDPJudge(s UDPScript, max int, o udpObs) *udpJudge {
 	j := &udpJudge{s: s, max: max, misdelivered: map[udpLoc]int{}, misdeliverTo: map[udpLoc]int{}}
 	all := make([][][]byte, len(o.sockets))
 	for i, so := range o.sockets {
-		sk := &udpSock{udpSocketObs: so, wants: make([][]byte, len(so.reqs))}
-		for k, req := range so.reqs {
-			sk.wants[k] = udpWant(req, max)
-		}
-		sk.groups = groupRequests(sk.wants)
-		sk.sends = make([]int, sk.groups.n)
-		for k, n := range so.sends {
-			sk.sends[sk.groups.of[k]] += n
-		}
-		j.socks = append(j.socks, sk)
-		all[i] = sk.wants
+		j.socks = append(j.socks, newUDPSock(so, max))
+		all[i] = j.socks[i].wants
 	}
 	j.wants = indexWants(all)
 	// Sources first: a connected socket's silence is judged against them.
+	j.sourceSeen = j.firstSource()
+	if j.sourceSeen == "" {
+		j.sourceSeen = o.probedSource
+	}
+	// Misdeliveries next: a request's silence is judged against them.
+	j.countMisdeliveries()
+	return j
+}
+
+// newUDPSock reads a socket's observation for a server whose declared
+// maximum payload is max.
+func newUDPSock(so *udpSocketObs, max int) *udpSock {
+	sk := &udpSock{udpSocketObs: so, wants: make([][]byte, len(so.reqs))}
+	for k, req := range so.reqs {
+		sk.wants[k] = udpWant(req, max)
+	}
+	sk.groups = groupRequests(sk.wants)
+	sk.sends = make([]int, sk.groups.n)
+	for k, n := range so.sends {
+		sk.sends[sk.groups.of[k]] += n
+	}
+	return sk
+}
+
+// firstSource describes the first source other than the server's address
+// and port that an unconnected socket saw a datagram from ("" for none).
+func (j *udpJudge) firstSource() string {
 	for _, sk := range j.socks {
 		if sk.connected {
 			continue
 		}
 		for _, d := range sk.got {
-			if src := describeSource(d.From, sk.server); src != "" && j.sourceSeen == "" {
-				j.sourceSeen = src
+			if src := describeSource(d.From, sk.server); src != "" {
+				return src
 			}
 		}
 	}
-	if j.sourceSeen == "" {
-		j.sourceSeen = o.probedSource
-	}
-	// Misdeliveries next: a request's silence is judged against them.
+	return ""
+}
+
+// countMisdeliveries counts, for each request, the replies it got on
+// another socket, and notes the first socket such a reply went to.
+func (j *udpJudge) countMisdeliveries() {
 	for i, sk := range j.socks {
 		for _, d := range sk.got {
 			if _, ok := sk.groups.lookup(d.Data); ok && !d.Truncated {
@@ -210,7 +148,6 @@ func newUDPJudge(s UDPScript, max int, o udpObs) *udpJudge {
 			}
 		}
 	}
-	return j
 }
 
 // connectedMissing reports whether some connected socket has a request
@@ -462,115 +399,6 @@ func judgeUDPFinalProbe(s UDPScript, err error) Violations {
 	var vs Violations
 	vs.add(s.idOr("UDP-SURVIVE"), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
 	return vs
-}
-
-// classifyReply judges d as the reply to request k, req, whose expected
-// reply is want; p is the length of the prefix d shares with upper(req).
-func classifyReply(socket, k int, req, want, d []byte, p, max int) udpFinding {
-	full := Upper(req)
-	f := udpFinding{socket: socket, datagram: k, key: string(d), detail: DiffBytes(want, d),
-		expected: fmt.Sprintf("a reply of %s, %s", nBytes(len(want)), describeWant(len(req), max))}
-	n := len(d)
-	switch {
-	case p < n && p < len(full) && p < len(want):
-		// A byte differs within the expected reply: the mapping.
-		f.id, f.kind = "UDP-BYTES", "mapping"
-		in, out := req[p], d[p]
-		switch {
-		case isLower(in) && out == in:
-			f.observed = fmt.Sprintf("byte 0x%02x (%q) not uppercased", in, in)
-		case isLower(in):
-			f.observed = fmt.Sprintf("byte 0x%02x (%q) became 0x%02x", in, in, out)
-		default:
-			f.observed = fmt.Sprintf("byte 0x%02x changed to 0x%02x", in, out)
-		}
-		if n != len(want) {
-			f.observed += fmt.Sprintf(", and %d bytes instead of %d", n, len(want))
-		}
-	case n > len(req):
-		f.id, f.kind = "UDP-ONCE", "larger"
-		f.observed = fmt.Sprintf("a %d-byte reply to a %d-byte request", n, len(req))
-	case n < len(want):
-		f.id, f.kind = "UDP-SIZE", "short"
-		f.observed = fmt.Sprintf("the reply cut to %d bytes (declared maximum %d)", n, max)
-	default:
-		// Longer than the declared maximum, not longer than the request.
-		f.id, f.kind = "UDP-SIZE", "over-max"
-		how := "more than"
-		if p == n && n == len(req) {
-			how = "the whole request, not cut to"
-		}
-		f.observed = fmt.Sprintf("a %d-byte reply: %s the declared maximum of %d", n, how, max)
-	}
-	return f
-}
-
-// closestRequest returns the request, among those indexed by among (nil:
-// all), that got looks most like the reply to: the longest common prefix
-// with upper(request), then one that most of got resembles, then the
-// closest length, then the lowest index. p is that prefix's length;
-// related says whether at least half the bytes got shares in position with
-// the request agree with it or its uppercase, which tells a damaged reply
-// from an unrelated datagram. k is -1 when there is no request.
-func closestRequest(got []byte, reqs [][]byte, among []int) (k, p int, related bool) {
-	k = -1
-	bestDist := 0
-	consider := func(i int) {
-		req := reqs[i]
-		full := Upper(req)
-		pi := commonPrefix(got, full)
-		ri := resembles(got, req, full)
-		dist := abs(len(got) - len(req))
-		better := k < 0 || pi > p ||
-			(pi == p && ri && !related) ||
-			(pi == p && ri == related && dist < bestDist)
-		if better {
-			k, p, related, bestDist = i, pi, ri, dist
-		}
-	}
-	if among == nil {
-		for i := range reqs {
-			consider(i)
-		}
-	} else {
-		for _, i := range among {
-			consider(i)
-		}
-	}
-	return k, p, related
-}
-
-func commonPrefix(a, b []byte) int {
-	n := min(len(a), len(b))
-	for i := range n {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
-}
-
-// resembles reports whether at least half the bytes got shares in position
-// with req equal the request's byte or its uppercase.
-func resembles(got, req, full []byte) bool {
-	n := min(len(got), len(req))
-	if n == 0 {
-		return false
-	}
-	same := 0
-	for i := range n {
-		if got[i] == req[i] || got[i] == full[i] {
-			same++
-		}
-	}
-	return 2*same >= n
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // describeSource says where from came from relative to the server's
