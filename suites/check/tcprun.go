@@ -237,7 +237,7 @@ func (r *tcpRun) run(ctx context.Context) {
 func (r *tcpRun) step(ctx context.Context, i int, st TCPStep) bool {
 	switch st.Op {
 	case Write:
-		return r.writeStepData(ctx, i, st)
+		return r.writeData(ctx, i, st)
 	case Pause:
 		return clients.Sleep(ctx, st.Pause) == nil
 	case Read:
@@ -255,8 +255,8 @@ func (r *tcpRun) step(ctx context.Context, i int, st TCPStep) bool {
 	return true
 }
 
-// writeStepData writes st, step i, and reports whether every byte went out.
-func (r *tcpRun) writeStepData(ctx context.Context, i int, st TCPStep) bool {
+// writeData writes st, step i, and reports whether every byte went out.
+func (r *tcpRun) writeData(ctx context.Context, i int, st TCPStep) bool {
 	n, err := r.write(ctx, st)
 	// Count what reached the socket even when the write failed part-way:
 	// the server may well have answered it.
