@@ -64,13 +64,13 @@ type proxiedObs struct {
 // and nothing of the socket: what it sent, how often, and every datagram
 // that came back, with its source.
 type udpSocketObs struct {
-	connected bool           // a connected socket (it sees only the server's datagrams)
-	server    netip.AddrPort // where the requests went
-	reqs      [][]byte       // the requests as sent, cut to MaxUDPPayload
-	tries     []int          // attempts per request, failed sends included
-	sends     []int          // successful sends per request
-	got       []clients.Datagram
-	dropped   int // datagrams received beyond the receiver's limit
+	connected bool               // a connected socket (it sees only the server's datagrams)
+	server    netip.AddrPort     // where the requests went
+	reqs      [][]byte           // the requests as sent, cut to MaxUDPPayload
+	tries     []int              // attempts per request, failed sends included
+	sends     []int              // successful sends per request
+	got       []clients.Datagram // every datagram received, in order, up to the receiver's limit
+	dropped   int                // datagrams received beyond the receiver's limit
 }
 
 // udpObs is what every socket of a script observed.
