@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"syscall"
 	"time"
 )
 
@@ -51,21 +48,6 @@ func withCancel(ctx context.Context, err error) error {
 		return err
 	}
 	return fmt.Errorf("%w (%w)", err, ctx.Err())
-}
-
-// isTimeout reports whether err is a deadline passing.
-func isTimeout(err error) bool {
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// isRefused reports whether err is an ICMP port unreachable reported on a
-// connected UDP socket.
-func isRefused(err error) bool {
-	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // Sleep waits for d or until ctx ends, whichever comes first, and returns

@@ -15,7 +15,9 @@
 // every datagram arriving on a socket in the background so that a test can
 // send a burst and match replies to requests by content. Concurrently runs N
 // clients with bounded parallelism and joins their errors, and Payload gives
-// each client distinct, recognisable bytes.
+// each client distinct, recognisable bytes. EndOf, IsTimeout and DescribeErr
+// classify and name network errors, the last in words without ports or
+// timings that every failure text and harness message uses.
 package clients
 
 import "time"

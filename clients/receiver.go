@@ -63,7 +63,7 @@ func (r *Receiver) run(bufSize int) {
 		}
 		d, err := readDatagram(r.c.Conn, buf)
 		if err != nil {
-			if isTimeout(err) {
+			if IsTimeout(err) {
 				continue
 			}
 			if errors.Is(err, net.ErrClosed) {

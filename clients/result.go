@@ -1,12 +1,6 @@
 package clients
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"syscall"
-)
+import "fmt"
 
 // End says how a stream ended.
 type End int
@@ -34,24 +28,6 @@ func (e End) String() string {
 		return "error"
 	}
 	return fmt.Sprintf("End(%d)", int(e))
-}
-
-// EndOf classifies the error that ended a read (or a write) on a stream:
-// io.EOF is EndEOF; ECONNRESET and EPIPE are EndReset; a deadline passing or
-// a ctx ending is EndTimeout; anything else, including nil, is EndError. It
-// never returns EndLimit, which only a capped read decides.
-func EndOf(err error) End {
-	switch {
-	case err == nil:
-		return EndError
-	case errors.Is(err, io.EOF):
-		return EndEOF
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return EndReset
-	case isTimeout(err), errors.Is(err, context.Canceled):
-		return EndTimeout
-	}
-	return EndError
 }
 
 // Result is what a read to the end saw.

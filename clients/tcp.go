@@ -190,7 +190,7 @@ func (c *TCPConn) Exchange(ctx context.Context, p []byte, sizes []int, limit int
 		case err == nil:
 		case ctx.Err() != nil:
 			err = withCancel(ctx, err)
-		case wctx.Err() != nil && isTimeout(err):
+		case wctx.Err() != nil && IsTimeout(err):
 			err = fmt.Errorf("clients: writing stopped after %d of %d bytes because reading ended: %w", n, len(p), err)
 		}
 		written <- err

@@ -341,30 +341,3 @@ func closedPort(t *testing.T) string {
 	ln.Close()
 	return addr
 }
-
-func TestEndOf(t *testing.T) {
-	for _, tt := range []struct {
-		err  error
-		want clients.End
-	}{
-		{io.EOF, clients.EndEOF},
-		{&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, clients.EndReset},
-		{&net.OpError{Op: "write", Err: os.NewSyscallError("write", syscall.EPIPE)}, clients.EndReset},
-		{os.ErrDeadlineExceeded, clients.EndTimeout},
-		{context.Canceled, clients.EndTimeout},
-		{context.DeadlineExceeded, clients.EndTimeout},
-		{errors.New("other"), clients.EndError},
-		{nil, clients.EndError},
-	} {
-		if got := clients.EndOf(tt.err); got != tt.want {
-			t.Errorf("EndOf(%v) = %v, want %v", tt.err, got, tt.want)
-		}
-	}
-	names := map[clients.End]string{clients.EndEOF: "EOF", clients.EndReset: "reset",
-		clients.EndTimeout: "timeout", clients.EndLimit: "limit", clients.EndError: "error", 9: "End(9)"}
-	for e, want := range names {
-		if e.String() != want {
-			t.Errorf("End(%d).String() = %q, want %q", int(e), e.String(), want)
-		}
-	}
-}

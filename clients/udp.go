@@ -223,7 +223,7 @@ func (c *UDPConn) RoundTrip(ctx context.Context, p []byte, tries int, match func
 			}
 		}
 		tcancel()
-		if !isTimeout(last) && !isRefused(last) {
+		if !IsTimeout(last) && !isRefused(last) {
 			return Datagram{}, extra, withCancel(ctx, last)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // TCPServer answers every chunk it reads on a connection with the chunk's
@@ -241,7 +243,7 @@ func (s *TCPServer) answer(c net.Conn, buf []byte) (total int64, how connEnd, er
 				// written; close in order with a FIN.
 				return total, endEOF, nil
 			}
-			if s.closing.Load() && isTimeout(rerr) {
+			if s.closing.Load() && clients.IsTimeout(rerr) {
 				continue // Shutdown's wake-up: the loop's top ends in order
 			}
 			return total, endRead, rerr
@@ -271,9 +273,9 @@ func logEnded(log *slog.Logger, c net.Conn, how connEnd, total int64, err error)
 		msg = "tcp eof"
 	case how == endShutdown:
 		msg = "tcp shutdown"
-	case how == endWrite && isTimeout(err):
+	case how == endWrite && clients.IsTimeout(err):
 		msg = "tcp write timeout"
-	case how == endRead && isTimeout(err):
+	case how == endRead && clients.IsTimeout(err):
 		msg = "tcp idle timeout"
 	}
 	if msg != "" {
@@ -316,7 +318,7 @@ func lingerClose(c net.Conn, buf []byte) {
 		switch {
 		case err == nil:
 			continue
-		case !isTimeout(err):
+		case !clients.IsTimeout(err):
 			return // the client closed its side, reset, or Close
 		case time.Now().Before(end):
 			continue
@@ -326,11 +328,6 @@ func lingerClose(c net.Conn, buf []byte) {
 		}
 		end = time.Now().Add(lingerPoll) // the reply is still on its way
 	}
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // logEnd logs how a connection ended: a reset or broken pipe is the client's

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 func TestTCPZeroValueServes(t *testing.T) {
@@ -241,7 +243,7 @@ func TestTCPMaxConns(t *testing.T) {
 	// The rule is about absence: while the first holds the only slot, the
 	// second gets no reply.
 	second.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if n, err := second.Read(make([]byte, 16)); !isTimeout(err) {
+	if n, err := second.Read(make([]byte, 16)); !clients.IsTimeout(err) {
 		t.Fatalf("connection over MaxConns read %d bytes, %v; want no reply while the slot is taken", n, err)
 	}
 	second.SetReadDeadline(time.Now().Add(testTimeout))
@@ -607,7 +609,7 @@ func TestTCPClose(t *testing.T) {
 		}
 	}
 	for _, c := range []net.Conn{idle, stuck} {
-		if _, err := readToEnd(c, 0); err == nil || isTimeout(err) {
+		if _, err := readToEnd(c, 0); err == nil || clients.IsTimeout(err) {
 			t.Fatalf("client read %v after Close, want the connection ended", err)
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // listenUDP opens an unconnected UDP socket on an ephemeral loopback port;
@@ -76,7 +78,7 @@ func tryExchange(c *net.UDPConn, to netip.AddrPort, msg, want []byte) (netip.Add
 		for {
 			n, from, err := c.ReadFromUDPAddrPort(buf)
 			if err != nil {
-				if isTimeout(err) {
+				if clients.IsTimeout(err) {
 					break
 				}
 				return netip.AddrPort{}, fmt.Errorf("receive: %w", err)
@@ -146,7 +148,7 @@ func TestUDPReplySource(t *testing.T) {
 		}
 		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		n, err := conn.Read(buf)
-		if isTimeout(err) {
+		if clients.IsTimeout(err) {
 			continue
 		}
 		if err != nil || string(buf[:n]) != "CONNECTED" {
@@ -321,7 +323,7 @@ func TestUDPBurst(t *testing.T) {
 		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		for {
 			n, _, err := c.ReadFromUDPAddrPort(buf)
-			if isTimeout(err) {
+			if clients.IsTimeout(err) {
 				break
 			}
 			if err != nil {

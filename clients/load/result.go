@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
-	"os"
 	"syscall"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // Kind is the kind of a failed operation.
@@ -45,11 +45,10 @@ func (k Kind) String() string {
 
 // KindOf classifies a network error.
 func KindOf(err error) Kind {
-	var ne net.Error
 	switch {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
 		return Reset
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+	case clients.IsTimeout(err):
 		return Timeout
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused

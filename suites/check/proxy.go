@@ -7,7 +7,6 @@ import (
 	"maps"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/upcheck/upcheck/clients"
@@ -181,7 +180,7 @@ func (x *proxied) run(ctx context.Context, s TCPScript) Violations {
 			if x.f.resets() {
 				id = "TCP-RESET"
 			}
-			vs.add(s.idOr(id), s.Case, "a new connection served after the script's connections ended", err.Error(), "")
+			vs = append(vs, judgeFinalProbe(s, id, err)...)
 		}
 	}
 	return vs
@@ -191,15 +190,8 @@ func (x *proxied) run(ctx context.Context, s TCPScript) Violations {
 // time, as RunTCP does, so connection i of the script is the proxy's
 // connection i.
 func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
-	var vs Violations
 	runs := make([]*tcpRun, len(s.Conns))
-	defer func() {
-		for _, r := range runs {
-			if r != nil {
-				r.abort()
-			}
-		}
-	}()
+	defer abortAll(runs)
 	for i, cs := range s.Conns {
 		r, err := dialRun(ctx, x.pe, i, cs)
 		switch {
@@ -210,76 +202,18 @@ func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
 			// was sent, nothing is owed.
 			x.e.logf("tcp conn %d: reset during connect", i)
 		default:
-			vs.add(s.idOr("TCP-CHURN"), s.Case, fmt.Sprintf("connection %d to be accepted", i), "connect failed: "+DescribeErr(err), "")
-			return vs
+			return judgeConnect(s, i, err)
 		}
 	}
-	var wg sync.WaitGroup
-	for _, r := range runs {
-		if r != nil {
-			wg.Go(func() { r.run(ctx) })
-		}
-	}
-	wg.Wait()
+	conns := runAll(ctx, runs)
 	// Closing the proxy waits for its goroutines, and so for the trace of
 	// every reset it injected: a client can see the reset before the
 	// proxy has recorded it.
 	x.close()
-	if n := x.p.Stats().DialErrors; n > 0 {
-		// The proxy resets a client whose server it cannot reach: those
-		// resets are the server's refusals, not injected faults.
-		vs.add(s.idOr("TCP-CHURN"), s.Case, "every connection accepted", fmt.Sprintf("the server refused %s from the proxy", plural(int(n), "connection")), "")
-		return vs
-	}
-	wants := make([][]byte, len(runs))
-	for i, r := range runs {
-		if r != nil {
-			wants[i] = Upper(r.sent)
-		}
-	}
 	x.mu.Lock()
 	injected := maps.Clone(x.injected)
 	x.mu.Unlock()
-	for i, r := range runs {
-		switch {
-		case r == nil:
-		case injected[i] && r.sawReset():
-			vs = append(vs, r.judgeReset(s, x.f, wants, i)...)
-		default:
-			vs = append(vs, r.judge(s, wants, i)...)
-		}
-	}
-	return vs
-}
-
-// sawReset reports whether the connection was reset under the client: its
-// reader, or a write, got ECONNRESET or EPIPE, or its half-close found the
-// connection gone (ENOTCONN: the reset came in before the reader took it).
-func (r *tcpRun) sawReset() bool {
-	r.mu.Lock()
-	end := r.end
-	r.mu.Unlock()
-	return end == clients.EndReset || clients.EndOf(r.writeErr) == clients.EndReset || errors.Is(r.writeErr, syscall.ENOTCONN)
-}
-
-// judgeReset judges a connection the network reset: what arrived must be a
-// prefix of upper(sent), and exactly Down.ResetAt bytes long when the reply
-// direction alone is reset and the server owed more.
-func (r *tcpRun) judgeReset(s TCPScript, f NetFaults, wants [][]byte, idx int) Violations {
-	r.mu.Lock()
-	got := r.got
-	r.mu.Unlock()
-	want := wants[idx]
-	if d := firstDiff(want, got); d >= 0 && d < len(got) {
-		// A wrong byte: judge says which rule it breaks.
-		return r.judge(s, wants, idx)
-	}
-	var vs Violations
-	if k := f.Down.ResetAt; f.Down.Reset && !f.Up.Reset && int64(len(want)) > k && int64(len(got)) != k {
-		vs.add(s.idOr("TCP-STREAM"), s.Case, fmt.Sprintf("%s of upper(request), then the proxy's reset", nBytes(int(k))),
-			fmt.Sprintf("%s, then a reset", nBytes(len(got))), fmt.Sprintf("connection %d, %d bytes sent", idx, len(r.sent)))
-	}
-	return vs
+	return judgeProxied(s, x.f, proxiedObs{conns: conns, injected: injected, refused: x.p.Stats().DialErrors})
 }
 
 // TCPStreamThroughProxy checks TCP-STREAM as TCPStream does, through a

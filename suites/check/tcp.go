@@ -163,7 +163,7 @@ func withBystander(ctx context.Context, e Env, id, kase string, event func(conte
 	by, err := clients.DialTCP(dctx, e.TCP)
 	cancel()
 	if err != nil {
-		vs.add(id, kase, "the bystander connection accepted", "connect failed: "+DescribeErr(err), "before the event")
+		vs.add(id, kase, "the bystander connection accepted", "connect failed: "+clients.DescribeErr(err), "before the event")
 		return vs.Err()
 	}
 	defer by.Close()
@@ -174,7 +174,7 @@ func withBystander(ctx context.Context, e Env, id, kase string, event func(conte
 		if want := Upper([]byte(msg)); err != nil || !bytes.Equal(got, want) {
 			obs := fmt.Sprintf("reply %q", got)
 			if err != nil {
-				obs += ", then " + DescribeErr(err)
+				obs += ", then " + clients.DescribeErr(err)
 			}
 			vs.add(id, kase, fmt.Sprintf("the bystander's %q answered with %q", msg, want), obs, "bystander connection, "+when)
 			return false
@@ -187,7 +187,7 @@ func withBystander(ctx context.Context, e Env, id, kase string, event func(conte
 	if err := event(ctx); err != nil {
 		vs = append(vs, AsViolations(err)...)
 		if AsViolations(err) == nil {
-			vs.add(id, kase, "the event to run", DescribeErr(err), "")
+			vs.add(id, kase, "the event to run", clients.DescribeErr(err), "")
 		}
 	}
 	bystander("after the event", "bystander after")
@@ -249,12 +249,12 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 		msg := clients.Payload(i, 24)
 		c, err := clients.DialTCP(ctx, e.TCP)
 		if err != nil {
-			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every connection accepted", Observed: "connect failed: " + DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
+			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every connection accepted", Observed: "connect failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
 		}
 		defer c.Close()
 		if resetEvery > 0 && i%resetEvery == resetEvery-1 {
 			if err := c.Write(ctx, msg); err != nil {
-				return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every write accepted", Observed: "write failed: " + DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
+				return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every write accepted", Observed: "write failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
 			}
 			return c.Reset()
 		}
@@ -308,7 +308,7 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 	if found := AsViolations(err); len(found) > 0 {
 		vs = append(vs, found[:min(len(found), 3)]...)
 	} else if err != nil {
-		vs.add("TCP-CHURN", kase, "every overlapping connection served", DescribeErr(err), "")
+		vs.add("TCP-CHURN", kase, "every overlapping connection served", clients.DescribeErr(err), "")
 	}
 	if err := probeTCP(ctx, e); err != nil {
 		vs.add("TCP-CHURN", kase, "a new connection served after the churn", err.Error(), "new connection")

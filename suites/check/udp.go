@@ -192,7 +192,7 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 	kase := "replies to closed ports"
 	cork, err := clients.ListenUDP(e.UDP)
 	if err != nil {
-		return fmt.Errorf("check: opening a UDP socket: %s", DescribeErr(err))
+		return fmt.Errorf("check: opening a UDP socket: %s", clients.DescribeErr(err))
 	}
 	defer cork.Close()
 	corked := clients.NewReceiver(cork, clients.MaxDatagram, closedPortRounds*(corkBurst+1))
@@ -219,7 +219,7 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 	kase = fmt.Sprintf("a flood of %d datagrams", flood)
 	f, ferr := clients.ListenUDP(e.UDP)
 	if ferr != nil {
-		return fmt.Errorf("check: opening a UDP socket: %s", DescribeErr(ferr))
+		return fmt.Errorf("check: opening a UDP socket: %s", clients.DescribeErr(ferr))
 	}
 	defer f.Close()
 	fctx, cancel := e.within(ctx, floodBudget)
@@ -249,7 +249,7 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 func replyToClosedPort(ctx context.Context, e Env, cork *clients.UDPConn, corked *clients.Receiver, round int) error {
 	c, err := clients.ListenUDP(e.UDP)
 	if err != nil {
-		return fmt.Errorf("check: opening a UDP socket: %s", DescribeErr(err))
+		return fmt.Errorf("check: opening a UDP socket: %s", clients.DescribeErr(err))
 	}
 	for j := range corkBurst {
 		cork.Send(clients.Payload(round*corkBurst+j, 24))
@@ -289,7 +289,7 @@ func sendOversized(ctx context.Context, e Env) error {
 	}
 	c, err := clients.ListenUDP(e.UDP)
 	if err != nil {
-		return fmt.Errorf("check: opening a UDP socket: %s", DescribeErr(err))
+		return fmt.Errorf("check: opening a UDP socket: %s", clients.DescribeErr(err))
 	}
 	defer c.Close()
 	recv := clients.NewReceiver(c, clients.MaxDatagram, 4*len(sizes))

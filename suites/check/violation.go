@@ -1,13 +1,8 @@
 package check
 
 import (
-	"errors"
 	"fmt"
-	"net"
-	"os"
-	"regexp"
 	"strings"
-	"syscall"
 )
 
 // Violation is one misbehaviour a check observed: which requirement it
@@ -98,99 +93,5 @@ func (vs *Violations) add(id, kase, expected, observed, where string) {
 	*vs = append(*vs, &Violation{ID: id, Case: kase, Expected: expected, Observed: observed, Where: where})
 }
 
-// Excerpt is how many bytes of each side a difference shows after its
-// first differing offset.
-const excerpt = 16
-
-// DiffBytes describes the first difference between want and got: the
-// offset and a hex excerpt of both sides from a few bytes before it. It
-// returns "" when they are equal.
-func DiffBytes(want, got []byte) string {
-	n := min(len(want), len(got))
-	i := 0
-	for i < n && want[i] == got[i] {
-		i++
-	}
-	if i == n && len(want) == len(got) {
-		return ""
-	}
-	from := max(0, i-4)
-	return fmt.Sprintf("first difference at offset %d: want %s, got %s", i, hexAt(want, from, i), hexAt(got, from, i))
-}
-
-// firstDiff returns the first offset where want and got differ (the shorter
-// length when one is a prefix of the other), or -1 when they are equal.
-func firstDiff(want, got []byte) int {
-	n := min(len(want), len(got))
-	for i := range n {
-		if want[i] != got[i] {
-			return i
-		}
-	}
-	if len(want) == len(got) {
-		return -1
-	}
-	return n
-}
-
-// hexAt renders b[from:at+excerpt] in hex, with "|" marking offset at and
-// "(end)" where b stops.
-func hexAt(b []byte, from, at int) string {
-	var s strings.Builder
-	for i := from; i < at+excerpt; i++ {
-		if i == at {
-			s.WriteString("|")
-		}
-		if i >= len(b) {
-			s.WriteString("(end)")
-			break
-		}
-		fmt.Fprintf(&s, "%02x", b[i])
-		if i+1 < at+excerpt && i+1 != at {
-			s.WriteString(" ")
-		}
-	}
-	if at+excerpt < len(b) {
-		s.WriteString("…")
-	}
-	return s.String()
-}
-
-// nBytes says "1 byte" or "N bytes".
-func nBytes(n int) string {
-	if n == 1 {
-		return "1 byte"
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // Payload returns b as a payload: a convenience for literal strings.
 func Payload(s string) []byte { return []byte(s) }
-
-var addrPattern = regexp.MustCompile(`(\[[0-9a-fA-F:.]+\]|[0-9]+(\.[0-9]+){3}):[0-9]+`)
-
-// DescribeErr names a network error without ports or timings: "connection
-// refused", "reset", "timeout", "EOF", or the error text with addresses
-// removed. It keeps failure text deterministic.
-func DescribeErr(err error) string {
-	switch {
-	case err == nil:
-		return "no error"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset"
-	case errors.Is(err, syscall.EPIPE):
-		return "broken pipe"
-	case errors.Is(err, os.ErrDeadlineExceeded), isTimeout(err):
-		return "timeout"
-	case errors.Is(err, net.ErrClosed):
-		return "connection closed"
-	}
-	return addrPattern.ReplaceAllString(err.Error(), "ADDR")
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
 	"syscall"
 	"time"
 
@@ -48,7 +46,7 @@ type ProbeResult struct {
 	// first datagram on UDP, at most 64 bytes. Nil when nothing came.
 	Reply []byte
 	// End says, on TCP when no byte came back, how the exchange ended:
-	// "EOF", "reset", "timeout" or the error.
+	// "EOF", "connection reset", "timeout" or the error.
 	End string
 	// From is the reply's source address on UDP when it is not Addr's
 	// (a UDP-SOURCE violation); "" otherwise.
@@ -203,7 +201,7 @@ func probeUDP(ctx context.Context, s Settings, addr string) (ProbeResult, error)
 		if err == nil {
 			return res, nil
 		}
-		if !isTimeout(err) {
+		if !clients.IsTimeout(err) {
 			return res, err
 		}
 		if ctx.Err() != nil {
@@ -214,45 +212,20 @@ func probeUDP(ctx context.Context, s Settings, addr string) (ProbeResult, error)
 	return res, errNoReply{u.sent}
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
-}
-
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
 
-// reason names what err means for a probe in a few words, without addresses:
-// "connection refused", "reset", "EOF", "timeout", "no such host".
+// reason names what err means for a probe in a few words, without
+// addresses: the protocol a probe failure was on, "no reply to 5
+// datagrams", and otherwise the words of clients.DescribeErr ("connection
+// refused", "connection reset", "EOF", "timeout", "no such host").
 func reason(err error) string {
-	var dns *net.DNSError
-	var errno syscall.Errno
 	var nr errNoReply
 	var pe protoErr
 	switch {
-	case err == nil:
-		return "no error"
 	case errors.As(err, &pe):
 		return pe.network + ": " + reason(pe.err)
 	case errors.As(err, &nr):
 		return nr.Error()
-	case errors.Is(err, io.EOF):
-		return "EOF"
-	case isRefused(err):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return "reset"
-	case isTimeout(err):
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	case errors.As(err, &dns):
-		if dns.IsNotFound {
-			return "no such host"
-		}
-		return dns.Err
-	case errors.As(err, &errno):
-		return errno.Error()
 	}
-	return err.Error()
+	return clients.DescribeErr(err)
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // How a server command is brought up.
@@ -201,7 +203,7 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 			switch err := u.try(ctx, s.Scale(udpProbeFirstWait), udp); {
 			case err == nil:
 				udpUp = true
-			case isTimeout(err):
+			case clients.IsTimeout(err):
 				last = protoErr{"udp", errNoReply{}}
 			default:
 				last = protoErr{"udp", err}
@@ -258,7 +260,7 @@ func (t *Target) tcpRefused(p *proc) error {
 			t.log.Debug("health probe: no \"A\"", "try", try, "reply", res.Reply, "end", res.End)
 		case isRefused(err):
 			return err
-		case isTimeout(err):
+		case clients.IsTimeout(err):
 			return nil // busy or slow is for the checks to judge
 		default:
 			t.log.Debug("health probe: connect failed", "try", try, "err", err)

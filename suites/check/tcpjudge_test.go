@@ -1,0 +1,251 @@
+package check
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/upcheck/upcheck/clients"
+)
+
+// Steps and connections for hand-built observations.
+func tw(s string) TCPStep { return TCPStep{Op: Write, Data: []byte(s)} }
+
+var (
+	tRead      = TCPStep{Op: Read}
+	tHalfClose = TCPStep{Op: HalfClose}
+	tReset     = TCPStep{Op: Reset}
+	tClose     = TCPStep{Op: Close}
+)
+
+// tconn is the observation of a connection whose script is steps, that
+// sent sent and got got, then the stream ended as end says.
+func tconn(sent, got string, end clients.End, steps ...TCPStep) *tcpConnObs {
+	return &tcpConnObs{script: TCPConnScript{Steps: steps}, sent: []byte(sent), got: []byte(got), end: end, writeStep: -1}
+}
+
+// with returns o changed by f, for the variations of one observation.
+func with(o *tcpConnObs, f func(*tcpConnObs)) *tcpConnObs {
+	f(o)
+	return o
+}
+
+var (
+	errReset   = &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}
+	errPipe    = &os.SyscallError{Syscall: "write", Err: syscall.EPIPE}
+	errNotConn = &os.SyscallError{Syscall: "shutdown", Err: syscall.ENOTCONN}
+)
+
+// joined is the text of vs, one violation a line ("" for none).
+func joined(vs Violations) string { return vs.Error() }
+
+// TestJudgeTCP judges hand-built observations: every violation the TCP
+// judge reports, with its exact text, and the endings it accepts.
+func TestJudgeTCP(t *testing.T) {
+	s := TCPScript{Case: "c"}
+	twelve := "abcdefghijkl"
+	for _, tt := range []struct {
+		name string
+		s    TCPScript
+		obs  []*tcpConnObs
+		want string
+	}{
+		{"whole reply then EOF", s, []*tcpConnObs{tconn("hello", "HELLO", clients.EndEOF, tw("hello"), tHalfClose)}, ""},
+		{"reset after a prefix", s, []*tcpConnObs{tconn("hello", "HE", clients.EndReset, tw("hello"), tReset)}, ""},
+		{"closed before any reply", s, []*tcpConnObs{tconn("hello", "", clients.EndTimeout, tw("hello"), tClose)}, ""},
+		{"no ending step, every reply", s, []*tcpConnObs{tconn("hi", "HI", clients.EndTimeout, tw("hi"))}, ""},
+		{"a byte not uppercased", s,
+			[]*tcpConnObs{tconn("hello", "HELlO", clients.EndEOF, tw("hello"), tHalfClose)},
+			"TCP-BYTES [c]: expected upper(request), 5 bytes; observed byte 0x6c ('l') not uppercased; " +
+				"connection 0, first difference at offset 3: want 48 45 4c|4c 4f (end), got 48 45 4c|6c 4f (end)"},
+		{"a byte changed", s,
+			[]*tcpConnObs{tconn("a-b", "A_B", clients.EndEOF, tw("a-b"), tHalfClose)},
+			"TCP-BYTES [c]: expected upper(request), 3 bytes; observed byte 0x2d changed to 0x5f; " +
+				"connection 0, first difference at offset 1: want 41|2d 42 (end), got 41|5f 42 (end)"},
+		{"a letter mapped wrongly", s,
+			[]*tcpConnObs{tconn("ab", "AC", clients.EndEOF, tw("ab"), tHalfClose)},
+			"TCP-STREAM [c]: expected upper(request), 2 bytes; observed reply differs from upper(request) from offset 1; " +
+				"connection 0, first difference at offset 1: want 41|42 (end), got 41|43 (end)"},
+		{"extra bytes", s,
+			[]*tcpConnObs{tconn("ab", "ABAB", clients.EndEOF, tw("ab"), tHalfClose)},
+			"TCP-STREAM [c]: expected upper(request), 2 bytes; observed 2 extra bytes after the 2-byte reply; " +
+				"connection 0, first difference at offset 2: want 41 42|(end), got 41 42|41 42 (end)"},
+		{"another connection's reply after the reply", s,
+			[]*tcpConnObs{
+				tconn("ab", "AB"+strings.ToUpper(twelve), clients.EndEOF, tw("ab"), tHalfClose),
+				tconn(twelve, strings.ToUpper(twelve), clients.EndEOF, tw(twelve), tHalfClose),
+			},
+			"TCP-ISOLATION [c]: expected upper(request), 2 bytes; observed 12 extra bytes after the reply, from another connection's reply; " +
+				"connection 0, first difference at offset 2: want 41 42|(end), got 41 42|41 42 43 44 45 46 47 48 49 4a 4b 4c (end)"},
+		{"another connection's bytes within the reply", s,
+			[]*tcpConnObs{
+				tconn("zzzzzzzzzzzz", strings.ToUpper(twelve), clients.EndEOF, tw("zzzzzzzzzzzz"), tHalfClose),
+				tconn(twelve, strings.ToUpper(twelve), clients.EndEOF, tw(twelve), tHalfClose),
+			},
+			"TCP-ISOLATION [c]: expected upper(request), 12 bytes; observed another connection's bytes at offset 0; " +
+				"connection 0, first difference at offset 0: want |5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a (end), got |41 42 43 44 45 46 47 48 49 4a 4b 4c (end)"},
+		{"a write refused", s,
+			[]*tcpConnObs{with(tconn("ab", "AB", clients.EndReset, tw("ab"), tw("cd"), tHalfClose), func(o *tcpConnObs) {
+				o.writeErr, o.writeStep = errPipe, 1
+			})},
+			"TCP-STREAM [c]: expected every write accepted; observed write failed: broken pipe; connection 0 step 1, after 2 reply bytes"},
+		{"a Read that timed out", s,
+			[]*tcpConnObs{with(tconn("abc", "A", clients.EndTimeout, tw("abc"), tRead, tHalfClose), func(o *tcpConnObs) {
+				o.stall = &tcpStall{step: 1, want: 3, total: 1}
+			})},
+			"TCP-ROUNDTRIP [c]: expected every byte written so far to come back without closing; observed 1 of 3 reply bytes, then no further byte within the timeout; connection 0 step 1"},
+		{"a Read cut by the stream's end", s,
+			[]*tcpConnObs{with(tconn("abc", "", clients.EndEOF, tw("abc"), tRead), func(o *tcpConnObs) {
+				o.stall = &tcpStall{step: 2, want: 3, ended: true}
+			})},
+			"TCP-ROUNDTRIP [c]: expected every byte written so far to come back without closing; observed 0 of 3 reply bytes, then the stream ended (EOF); connection 0 step 2"},
+		{"a half-close refused", s,
+			[]*tcpConnObs{with(tconn("ab", "AB", clients.EndReset, tw("ab"), tHalfClose), func(o *tcpConnObs) {
+				o.writeErr, o.writeStep = errNotConn, 1
+			})},
+			"TCP-EOF [c]: expected half-close accepted; observed half-close failed: shutdown: transport endpoint is not connected; connection 0 step 1"},
+		{"a short reply, then EOF", s,
+			[]*tcpConnObs{tconn("abc", "AB", clients.EndEOF, tw("abc"), tHalfClose)},
+			"TCP-EOF [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then EOF; " +
+				"connection 0, first difference at offset 2: want 41 42|43 (end), got 41 42|(end)"},
+		{"a short reply, then silence", s,
+			[]*tcpConnObs{with(tconn("abc", "AB", clients.EndTimeout, tw("abc"), tHalfClose), func(o *tcpConnObs) { o.noEOF = true })},
+			"TCP-EOF [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then no further byte within the timeout; " +
+				"connection 0, first difference at offset 2: want 41 42|43 (end), got 41 42|(end)"},
+		{"no EOF after the reply", s,
+			[]*tcpConnObs{with(tconn("ab", "AB", clients.EndTimeout, tw("ab"), tHalfClose), func(o *tcpConnObs) { o.noEOF = true })},
+			"TCP-EOF [c]: expected EOF after the reply; observed no EOF within the timeout; connection 0, after 2 reply bytes"},
+		{"a reset after the reply", s,
+			[]*tcpConnObs{tconn("ab", "AB", clients.EndReset, tw("ab"), tHalfClose)},
+			"TCP-EOF [c]: expected EOF after the reply; observed a reset instead of an orderly close; connection 0, after 2 reply bytes"},
+		{"reading stopped at the cap", s,
+			[]*tcpConnObs{tconn("ab", "AB", clients.EndLimit, tw("ab"), tHalfClose)},
+			"TCP-EOF [c]: expected EOF after the reply; observed bytes kept coming past the reply (reading stopped at the cap); connection 0, after 2 reply bytes"},
+		{"the reader timed out", s,
+			[]*tcpConnObs{tconn("ab", "AB", clients.EndTimeout, tw("ab"), tHalfClose)},
+			"TCP-EOF [c]: expected EOF after the reply; observed no EOF within the timeout; connection 0, after 2 reply bytes"},
+		{"the stream failed", s,
+			[]*tcpConnObs{with(tconn("ab", "AB", clients.EndError, tw("ab"), tHalfClose), func(o *tcpConnObs) {
+				o.endErr = errors.New("read tcp 127.0.0.1:5000->127.0.0.1:6000: no buffer space")
+			})},
+			"TCP-EOF [c]: expected EOF after the reply; observed the stream ended with an error: read tcp ADDR->ADDR: no buffer space; connection 0, after 2 reply bytes"},
+		{"the script's ID over the symptom's", TCPScript{ID: "TCP-ROUNDTRIP", Case: "c"},
+			[]*tcpConnObs{tconn("hello", "HELlO", clients.EndEOF, tw("hello"), tHalfClose)},
+			"TCP-ROUNDTRIP [c]: expected upper(request), 5 bytes; observed byte 0x6c ('l') not uppercased; " +
+				"connection 0, first difference at offset 3: want 48 45 4c|4c 4f (end), got 48 45 4c|6c 4f (end)"},
+		{"one violation per connection", s,
+			[]*tcpConnObs{
+				tconn("ab", "AB", clients.EndReset, tw("ab"), tHalfClose),
+				tconn("cd", "CD", clients.EndEOF, tw("cd"), tHalfClose),
+				tconn("ef", "eF", clients.EndEOF, tw("ef"), tHalfClose),
+			},
+			"TCP-EOF [c]: expected EOF after the reply; observed a reset instead of an orderly close; connection 0, after 2 reply bytes\n" +
+				"TCP-BYTES [c]: expected upper(request), 2 bytes; observed byte 0x65 ('e') not uppercased; " +
+				"connection 2, first difference at offset 0: want |45 46 (end), got |65 46 (end)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := joined(judgeTCP(tt.s, tt.obs)); got != tt.want {
+				t.Errorf("judgeTCP:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestJudgeTCPEnds covers the violations the run reports before or after
+// judging the connections: a refused connect, and a server that no longer
+// serves new connections, under the requirement the script's endings point
+// to.
+func TestJudgeTCPEnds(t *testing.T) {
+	refused := &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}
+	probe := errors.New("connect failed: connection refused")
+	conns := func(ends ...TCPStep) TCPScript {
+		s := TCPScript{Case: "c"}
+		for _, e := range ends {
+			s.Conns = append(s.Conns, TCPConnScript{Steps: []TCPStep{tw("a"), e}})
+		}
+		return s
+	}
+	for _, tt := range []struct {
+		name string
+		vs   Violations
+		want string
+	}{
+		{"connect refused", judgeConnect(TCPScript{Case: "c"}, 3, refused),
+			"TCP-CHURN [c]: expected connection 3 to be accepted; observed connect failed: connection refused"},
+		{"connect refused, script's ID", judgeConnect(TCPScript{ID: "TCP-CONCURRENT", Case: "c"}, 0, refused),
+			"TCP-CONCURRENT [c]: expected connection 0 to be accepted; observed connect failed: connection refused"},
+		{"not served after orderly ends", judgeFinalProbe(conns(tHalfClose, tRead), conns(tHalfClose, tRead).endingID(), probe),
+			"TCP-CHURN [c]: expected a new connection served after the script's connections ended; observed connect failed: connection refused"},
+		{"not served after a close", judgeFinalProbe(conns(tHalfClose, tClose), conns(tHalfClose, tClose).endingID(), probe),
+			"TCP-DISCONNECT [c]: expected a new connection served after the script's connections ended; observed connect failed: connection refused"},
+		{"not served after a reset", judgeFinalProbe(conns(tReset, tClose), conns(tReset, tClose).endingID(), probe),
+			"TCP-RESET [c]: expected a new connection served after the script's connections ended; observed connect failed: connection refused"},
+		{"a reset outweighs a later close", judgeFinalProbe(conns(tClose, tReset, tClose), conns(tClose, tReset, tClose).endingID(), probe),
+			"TCP-RESET [c]: expected a new connection served after the script's connections ended; observed connect failed: connection refused"},
+	} {
+		if got := joined(tt.vs); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestJudgeProxied judges connections run through a fault-injecting proxy:
+// a reset the proxy injected excuses a short reply, but not a wrong byte
+// nor one cut before the proxy's offset; a reset it did not inject is the
+// server's.
+func TestJudgeProxied(t *testing.T) {
+	s := TCPScript{ID: "TCP-RESET", Case: "c"}
+	down5 := NetFaults{Down: StreamFaults{Reset: true, ResetAt: 5}}
+	up5 := NetFaults{Up: StreamFaults{Reset: true, ResetAt: 5}}
+	reset := func(got string) *tcpConnObs {
+		return tconn("abcdefghij", got, clients.EndReset, tw("abcdefghij"), tHalfClose)
+	}
+	for _, tt := range []struct {
+		name string
+		f    NetFaults
+		o    proxiedObs
+		want string
+	}{
+		{"reply reset at its offset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABCDE")}, injected: map[int]bool{0: true}}, ""},
+		{"request reset, any prefix", up5, proxiedObs{conns: []*tcpConnObs{reset("AB")}, injected: map[int]bool{0: true}}, ""},
+		{"reset during connect", up5, proxiedObs{conns: []*tcpConnObs{nil, reset("")}, injected: map[int]bool{0: true, 1: true}}, ""},
+		{"reply cut before the proxy's reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABC")}, injected: map[int]bool{0: true}},
+			"TCP-RESET [c]: expected 5 bytes of upper(request), then the proxy's reset; observed 3 bytes, then a reset; connection 0, 10 bytes sent"},
+		{"a wrong byte before the reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABcDE")}, injected: map[int]bool{0: true}},
+			"TCP-RESET [c]: expected upper(request), 10 bytes; observed byte 0x63 ('c') not uppercased; " +
+				"connection 0, first difference at offset 2: want 41 42|43 44 45 46 47 48 49 4a (end), got 41 42|63 44 45 (end)"},
+		{"the server's own reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABCDE")}},
+			"TCP-RESET [c]: expected all 10 reply bytes, then EOF; observed 5 reply bytes, then reset; " +
+				"connection 0, first difference at offset 5: want 42 43 44 45|46 47 48 49 4a (end), got 42 43 44 45|(end)"},
+		{"the server refused the proxy", down5, proxiedObs{conns: []*tcpConnObs{reset("")}, refused: 2},
+			"TCP-RESET [c]: expected every connection accepted; observed the server refused 2 connections from the proxy"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := joined(judgeProxied(s, tt.f, tt.o)); got != tt.want {
+				t.Errorf("judgeProxied:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSawReset(t *testing.T) {
+	for _, tt := range []struct {
+		end  clients.End
+		err  error
+		want bool
+	}{
+		{clients.EndReset, nil, true},
+		{clients.EndEOF, errReset, true},
+		{clients.EndEOF, errPipe, true},
+		{clients.EndTimeout, errNotConn, true},
+		{clients.EndEOF, nil, false},
+		{clients.EndTimeout, os.ErrDeadlineExceeded, false},
+	} {
+		o := &tcpConnObs{end: tt.end, writeErr: tt.err}
+		if got := o.sawReset(); got != tt.want {
+			t.Errorf("sawReset(end %v, write error %v) = %v, want %v", tt.end, tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/upcheck/upcheck/clients"
+)
+
+// readerLife bounds a scripted connection's reader, before Env.Scale.
+const readerLife = 10 * time.Minute
+
+// extraCap is how many bytes beyond the expected reply a connection keeps
+// reading, to see a server that sends too much without letting one that
+// sends forever exhaust memory.
+const extraCap = 64 << 10
+
+// RunTCP runs s against e.TCP and returns every violation it observed, or nil.
+func RunTCP(ctx context.Context, e Env, s TCPScript) error {
+	if e.TCP == "" {
+		return errors.New("check: no TCP address to check")
+	}
+	// Dial one at a time: a burst of connects against a small listen
+	// backlog stalls on SYN retransmits, which is not what is checked.
+	runs := make([]*tcpRun, len(s.Conns))
+	defer abortAll(runs)
+	for i, cs := range s.Conns {
+		r, err := dialRun(ctx, e, i, cs)
+		if err != nil {
+			return judgeConnect(s, i, err).Err()
+		}
+		runs[i] = r
+	}
+	vs := judgeTCP(s, runAll(ctx, runs))
+	if !s.SkipFinalProbe && len(vs) == 0 {
+		if err := probeTCP(ctx, e); err != nil {
+			vs = append(vs, judgeFinalProbe(s, s.endingID(), err)...)
+		}
+	}
+	return vs.Err()
+}
+
+// runAll runs every connection of runs (nil: none) at once, and returns
+// what each observed (nil for none).
+func runAll(ctx context.Context, runs []*tcpRun) []*tcpConnObs {
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		if r != nil {
+			wg.Go(func() { r.run(ctx) })
+		}
+	}
+	wg.Wait()
+	obs := make([]*tcpConnObs, len(runs))
+	for i, r := range runs {
+		if r != nil {
+			obs[i] = r.observation()
+		}
+	}
+	return obs
+}
+
+// abortAll closes every connection of runs that is still open.
+func abortAll(runs []*tcpRun) {
+	for _, r := range runs {
+		if r != nil {
+			r.abort()
+		}
+	}
+}
+
+// probeTCP checks that a new connection is accepted and gets "a" answered
+// with "A".
+func probeTCP(ctx context.Context, e Env) error {
+	ctx, cancel := e.within(ctx, DialTimeout+ReplyTimeout)
+	defer cancel()
+	c, err := clients.DialTCP(ctx, e.TCP)
+	if err != nil {
+		return fmt.Errorf("connect failed: %s", clients.DescribeErr(err))
+	}
+	defer c.Close()
+	if err := c.Write(ctx, []byte("a")); err != nil {
+		return fmt.Errorf("write failed: %s", clients.DescribeErr(err))
+	}
+	got, err := c.ReadFull(ctx, 1)
+	if err != nil {
+		return fmt.Errorf("no reply to \"a\": %s after %d bytes", clients.DescribeErr(err), len(got))
+	}
+	if string(got) != "A" {
+		return fmt.Errorf("reply to \"a\" was %q", got)
+	}
+	return nil
+}
+
+// tcpRun is one scripted connection in progress: the script, what it has
+// sent, and a reader that keeps everything the server sends (up to a cap).
+// What it observes is a tcpConnObs, which the judge reads when it is done.
+type tcpRun struct {
+	e    Env
+	idx  int
+	conn *clients.TCPConn
+
+	// mu guards the reader's part of the observation (got, end, endErr)
+	// and total while the reader runs.
+	mu sync.Mutex
+	tcpConnObs
+	total    int64
+	progress chan struct{} // a value after each read that got data
+	done     chan struct{} // closed when the reader stops
+
+	// planned is the reply the whole script is owed, upper(every byte it
+	// writes); useful is how much of it has arrived, in order, before any
+	// wrong or extra byte. Only useful bytes count as progress: a server
+	// that trickles wrong bytes forever must not keep the script waiting.
+	planned []byte
+	useful  int
+}
+
+func dialRun(ctx context.Context, e Env, idx int, cs TCPConnScript) (*tcpRun, error) {
+	dctx, cancel := e.within(ctx, DialTimeout)
+	defer cancel()
+	c, err := clients.DialTCP(dctx, e.TCP)
+	if err != nil {
+		return nil, err
+	}
+	c.SetNoDelay(cs.NoDelay)
+	e.logf("tcp conn %d: %s -> %s", idx, c.Conn.LocalAddr(), c.Conn.RemoteAddr())
+	return &tcpRun{e: e, idx: idx, conn: c, tcpConnObs: tcpConnObs{script: cs, writeStep: -1},
+		progress: make(chan struct{}, 1), done: make(chan struct{})}, nil
+}
+
+// observation returns what the connection observed; the run must be over.
+func (r *tcpRun) observation() *tcpConnObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o := r.tcpConnObs
+	return &o
+}
+
+// read keeps everything the server sends until the stream ends or the cap
+// is passed.
+func (r *tcpRun) read(ctx context.Context, limit int) {
+	defer close(r.done)
+	res := r.conn.ReadToEndFunc(ctx, limit, func(p []byte) {
+		r.mu.Lock()
+		if r.useful == len(r.got) {
+			r.useful += commonPrefix(p, r.planned[r.useful:])
+		}
+		r.got = append(r.got, p...)
+		r.total += int64(len(p))
+		r.mu.Unlock()
+		select {
+		case r.progress <- struct{}{}:
+		default:
+		}
+	})
+	r.mu.Lock()
+	r.end, r.endErr = res.End, res.Err
+	r.total = res.Total
+	r.mu.Unlock()
+}
+
+// waitFor waits until cond holds, as long as the reply keeps coming: it
+// gives up after ReplyTimeout without a further byte of the reply owed (see
+// tcpRun.useful). It reports whether cond held.
+func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool) bool) bool {
+	idle := r.e.T(ReplyTimeout)
+	timer := time.NewTimer(idle)
+	defer timer.Stop()
+	useful := -1
+	for {
+		r.mu.Lock()
+		total := r.total
+		if r.useful > useful {
+			// Another byte of the reply: the wait starts afresh.
+			timer.Reset(idle)
+			useful = r.useful
+		}
+		r.mu.Unlock()
+		ended := r.ended()
+		if cond(total, ended) {
+			return true
+		}
+		if ended {
+			return false
+		}
+		select {
+		case <-r.progress:
+		case <-r.done:
+		case <-timer.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// ended reports whether the reader has stopped.
+func (r *tcpRun) ended() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// run executes the script, then ends the connection.
+func (r *tcpRun) run(ctx context.Context) {
+	r.planned = Upper(r.script.sentBytes())
+	limit := len(r.planned) + extraCap
+	// The reader lives as long as the script: run cancels it when the
+	// script ends, and every wait of the script is bounded by progress.
+	// readerLife only backs that up, and keeps the clients' unscaled
+	// default from ending a long script's reads when ctx has no deadline.
+	rctx, cancelRead := context.WithTimeout(ctx, r.e.T(readerLife))
+	defer cancelRead()
+	go r.read(rctx, limit)
+	defer func() {
+		r.conn.Close()
+		cancelRead()
+		<-r.done
+	}()
+	for i, st := range r.script.Steps {
+		if !r.step(ctx, i, st) {
+			return
+		}
+	}
+	// No ending step: wait for every reply, then close.
+	r.awaitReply(ctx, len(r.script.Steps))
+}
+
+// step takes step i of the script, st, and reports whether the script goes
+// on.
+func (r *tcpRun) step(ctx context.Context, i int, st TCPStep) bool {
+	switch st.Op {
+	case Write:
+		return r.writeData(ctx, i, st)
+	case Pause:
+		return clients.Sleep(ctx, st.Pause) == nil
+	case Read:
+		return r.awaitReply(ctx, i)
+	case HalfClose:
+		r.halfClose(ctx, i)
+		return false
+	case Reset:
+		r.conn.Reset()
+		return false
+	case Close:
+		r.conn.Close()
+		return false
+	}
+	return true
+}
+
+// writeData writes st, step i, and reports whether every byte went out.
+func (r *tcpRun) writeData(ctx context.Context, i int, st TCPStep) bool {
+	n, err := r.write(ctx, st)
+	// Count what reached the socket even when the write failed part-way:
+	// the server may well have answered it.
+	r.sent = append(r.sent, st.Data[:n]...)
+	if err != nil {
+		r.writeErr, r.writeStep = err, i
+		r.settle(ctx, err)
+		return false
+	}
+	return true
+}
+
+// awaitReply waits, at step i, until every byte written so far has come
+// back, and notes a stall when it does not. It reports whether it came.
+func (r *tcpRun) awaitReply(ctx context.Context, i int) bool {
+	want := int64(len(r.sent))
+	if r.waitFor(ctx, func(total int64, _ bool) bool { return total >= want }) {
+		return true
+	}
+	r.mu.Lock()
+	r.stall = &tcpStall{step: i, want: want, total: r.total, ended: r.ended()}
+	r.mu.Unlock()
+	return false
+}
+
+// halfClose shuts down the write side at step i and waits for the stream to
+// end.
+func (r *tcpRun) halfClose(ctx context.Context, i int) {
+	if err := r.conn.CloseWrite(); err != nil {
+		r.writeErr, r.writeStep = err, i
+		r.settle(ctx, err)
+		return
+	}
+	r.noEOF = !r.waitFor(ctx, func(_ int64, ended bool) bool { return ended })
+}
+
+// settle lets the reader take the bytes that arrived before a reset, when
+// err says a write or the half-close found the connection reset: closing
+// it at once could throw them away before the reader got to them. The
+// connection is gone, so the reader ends as soon as it has them.
+func (r *tcpRun) settle(ctx context.Context, err error) {
+	if isResetErr(err) {
+		r.waitFor(ctx, func(_ int64, ended bool) bool { return ended })
+	}
+}
+
+// write sends st.Data in chunks whose sizes cycle through st.Chunks, with
+// st.Pause between them. Each chunk has ReplyTimeout to go out, so a long
+// slow write is bounded by its progress and by ctx, not by a guess of its
+// total time. It returns how many bytes were written.
+func (r *tcpRun) write(ctx context.Context, st TCPStep) (int, error) {
+	stop := context.AfterFunc(ctx, func() { r.conn.Conn.SetWriteDeadline(time.Unix(1, 0)) })
+	defer stop()
+	sizes := st.Chunks
+	if len(sizes) == 0 {
+		sizes = []int{max(len(st.Data), 1)}
+	}
+	if len(st.Data) == 0 {
+		// A zero-length write is a real write(2) of nothing, as the
+		// seed's client would make with msg = '': TCP sends no segment.
+		r.conn.Conn.SetWriteDeadline(time.Now().Add(r.e.T(ReplyTimeout)))
+		_, err := r.conn.Conn.Write(st.Data)
+		return 0, err
+	}
+	written := 0
+	for k := 0; written < len(st.Data); k++ {
+		if k > 0 && st.Pause > 0 {
+			if err := clients.Sleep(ctx, st.Pause); err != nil {
+				return written, err
+			}
+		}
+		end := min(len(st.Data), written+max(1, sizes[k%len(sizes)]))
+		if ctx.Err() != nil {
+			return written, ctx.Err()
+		}
+		// ReplyTimeout, plus a second per MiB: one large write goes out
+		// only as fast as the server reads it.
+		r.conn.Conn.SetWriteDeadline(time.Now().Add(r.e.T(ReplyTimeout + time.Duration(end-written)*time.Second/(1<<20))))
+		n, err := r.conn.Conn.Write(st.Data[written:end])
+		written += n
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// abort closes the connection if it is still open.
+func (r *tcpRun) abort() { r.conn.Close() }

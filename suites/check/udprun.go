@@ -1,0 +1,344 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/upcheck/upcheck/clients"
+)
+
+// RunUDP runs s against e.UDP and returns every violation it observed, or nil.
+func RunUDP(ctx context.Context, e Env, s UDPScript) error {
+	if e.UDP == "" {
+		return errors.New("check: no UDP address to check")
+	}
+	start := time.Now()
+	runs := make([]*udpRun, len(s.Sockets))
+	defer func() {
+		for _, r := range runs {
+			if r != nil {
+				r.close()
+			}
+		}
+	}()
+	keep := udpKeep(s)
+	for i, ss := range s.Sockets {
+		r, err := openUDPRun(ctx, e, i, ss, keep)
+		if err != nil {
+			return fmt.Errorf("check: opening UDP socket %d: %s", i, clients.DescribeErr(err))
+		}
+		runs[i] = r
+	}
+	obs := exchangeAll(ctx, runs)
+	e.logf("udp script %q: %d sockets exchanged in %v", s.Case, len(runs), time.Since(start).Round(time.Millisecond))
+	if err := ctxDone(ctx); err != nil {
+		// An unfinished exchange says nothing about the server.
+		return fmt.Errorf("check: UDP script interrupted: %w", err)
+	}
+	if needsSourceProbe(s, e.udpMax(), obs) {
+		// Connected sockets went unanswered and no unconnected socket saw
+		// where replies come from: ask one, since replies from another
+		// address are exactly what a connected socket never sees.
+		if src, err := replySource(ctx, e); err == nil {
+			obs.probedSource = src
+		}
+	}
+	vs := judgeUDP(s, e.udpMax(), obs)
+	if !s.SkipFinalProbe && len(vs) == 0 {
+		if err := probeUDP(ctx, e, "a", UDPTries*UDPTry); err != nil {
+			vs = append(vs, judgeUDPFinalProbe(s, err)...)
+		}
+	}
+	return vs.Err()
+}
+
+// udpKeep is how much of a datagram a socket of s keeps. No reply may be
+// longer than the script's longest request. A socket keeps a little more
+// of a datagram than that, so that a damaged reply a few bytes too long (a
+// byte mapped to a 3-byte UTF-8 sequence, say) is seen whole and judged for
+// its bytes; anything longer is kept cut short and marked: a server that
+// floods large datagrams cannot make the receivers hold much more than
+// their count of requests' worth.
+func udpKeep(s UDPScript) int {
+	keep := 0
+	for _, ss := range s.Sockets {
+		for _, d := range ss.Datagrams {
+			keep = max(keep, min(len(d), MaxUDPPayload))
+		}
+	}
+	return min(MaxUDPPayload, keep+keep/8+64)
+}
+
+// exchangeAll runs every socket's exchange at once, then lets every socket
+// listen for a Quiet period, and returns what they observed.
+func exchangeAll(ctx context.Context, runs []*udpRun) udpObs {
+	all := make([][][]byte, len(runs))
+	for i, r := range runs {
+		all[i] = r.wants
+	}
+	wants := indexWants(all)
+	for _, r := range runs {
+		r.all = wants
+	}
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		wg.Go(func() { r.run(ctx) })
+	}
+	wg.Wait()
+	for _, r := range runs {
+		wg.Go(func() { r.quiet(ctx) })
+	}
+	wg.Wait()
+	var obs udpObs
+	for _, r := range runs {
+		r.stop()
+		obs.sockets = append(obs.sockets, &r.udpSocketObs)
+	}
+	return obs
+}
+
+// ctxDone returns ctx's error, or context.DeadlineExceeded once ctx's
+// deadline has passed though its timer has not fired yet: a child context
+// with the same deadline can end first.
+func ctxDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// udpRun is one scripted socket in progress. What it observes is a
+// udpSocketObs, which the judge reads when it is done.
+type udpRun struct {
+	e      Env
+	idx    int
+	script UDPSocketScript
+	wants  [][]byte // the reply each request must get
+	groups udpGroups
+	conn   *clients.UDPConn
+	recv   *clients.Receiver
+	all    map[string][]udpLoc // every socket's expected replies
+
+	udpSocketObs
+
+	mu     sync.Mutex
+	live   []int // matching replies counted per group while the script runs
+	seen   int   // received datagrams counted into live
+	strays int   // received datagrams that are no expected reply
+}
+
+func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep int) (*udpRun, error) {
+	var c *clients.UDPConn
+	var err error
+	if ss.Connected {
+		dctx, cancel := e.within(ctx, DialTimeout)
+		c, err = clients.DialUDP(dctx, e.UDP)
+		cancel()
+	} else {
+		c, err = clients.ListenUDP(e.UDP)
+	}
+	if err != nil {
+		return nil, err
+	}
+	n := len(ss.Datagrams)
+	r := &udpRun{
+		e: e, idx: idx, script: ss, conn: c, wants: make([][]byte, n),
+		udpSocketObs: udpSocketObs{connected: ss.Connected, server: c.Remote,
+			reqs: make([][]byte, n), tries: make([]int, n), sends: make([]int, n)},
+	}
+	for k, d := range ss.Datagrams {
+		if len(d) > MaxUDPPayload {
+			d = d[:MaxUDPPayload]
+		}
+		r.reqs[k] = d
+		r.wants[k] = udpWant(d, e.udpMax())
+	}
+	r.groups = groupRequests(r.wants)
+	r.live = make([]int, r.groups.n)
+	// Keep every reply a conforming server could send (one per try) and
+	// some extras to show a misbehaving one; count the rest.
+	r.recv = clients.NewReceiver(c, keep, UDPTries*n+64)
+	e.logf("udp socket %d (connected %v): %s -> %s, %d datagrams", idx, ss.Connected, c.Conn.LocalAddr(), c.Remote, n)
+	return r, nil
+}
+
+// absorb counts the datagrams received since the last call: a reply one
+// of the socket's requests expects counts for its group; one that is no
+// socket's expected reply is a stray, a damaged reply as likely as not; one
+// that another socket expects counts for nothing. It is called from
+// WaitUntil with everything received so far.
+func (r *udpRun) absorb(ds []clients.Datagram) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range ds[r.seen:] {
+		if g, ok := r.groups.lookup(d.Data); ok && !d.Truncated {
+			r.live[g]++
+		} else if _, other := otherSocket(r.all, d.Data, r.idx); d.Truncated || !other {
+			r.strays++
+		}
+	}
+	r.seen = len(ds)
+}
+
+// pending returns the datagrams of ks still waiting for a reply, counting
+// strays that arrived since mark as replies (damaged ones) to the first of
+// those without their expected reply.
+func (r *udpRun) pending(ks []int, mark int) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for _, k := range ks {
+		if r.live[r.groups.of[k]] <= r.groups.rank[k] {
+			out = append(out, k)
+		}
+	}
+	return out[min(len(out), r.strays-mark):]
+}
+
+func (r *udpRun) strayMark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.strays
+}
+
+func (r *udpRun) send(k int) {
+	r.tries[k]++
+	if err := r.conn.Send(r.reqs[k]); err != nil {
+		r.e.logf("udp socket %d datagram %d: send %d failed: %v", r.idx, k, r.tries[k], err)
+		return
+	}
+	r.sends[k]++
+}
+
+// exchange sends the datagrams ks and resends those still unanswered, up to
+// UDPTries tries in all. It returns how many got no reply, expected or not:
+// a wrong reply is judged later, and resending cannot mend it.
+func (r *udpRun) exchange(ctx context.Context, ks []int) int {
+	mark := r.strayMark()
+	pending := ks
+	for try := 0; try < UDPTries && len(pending) > 0 && ctx.Err() == nil; try++ {
+		if try > 0 {
+			r.e.logf("udp socket %d: try %d for %d unanswered datagrams", r.idx, try+1, len(pending))
+		}
+		for _, k := range pending {
+			r.send(k)
+		}
+		r.await(ctx, ks, mark)
+		pending = r.pending(ks, mark)
+	}
+	return len(pending)
+}
+
+// await waits until every datagram of ks has a reply, for as long as
+// replies keep coming: it gives up after UDPTry without one.
+func (r *udpRun) await(ctx context.Context, ks []int, mark int) {
+	for {
+		before := len(r.pending(ks, mark))
+		if before == 0 {
+			return
+		}
+		tctx, cancel := r.e.within(ctx, UDPTry)
+		r.recv.WaitUntil(tctx, func(ds []clients.Datagram) bool {
+			r.absorb(ds)
+			return len(r.pending(ks, mark)) < before
+		})
+		cancel()
+		if len(r.pending(ks, mark)) == before || ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// run sends the socket's datagrams as its script says: one at a time, or
+// in batches. It stops after a datagram or a batch that got no reply at all:
+// the server is not answering this socket, and waiting out every
+// following datagram's tries would add nothing.
+func (r *udpRun) run(ctx context.Context) {
+	all := make([]int, len(r.reqs))
+	for k := range all {
+		all[k] = k
+	}
+	w := 1
+	if r.script.Burst {
+		w = r.script.Window
+		if w <= 0 {
+			w = len(all)
+		}
+	}
+	for batch := range slices.Chunk(all, max(w, 1)) {
+		if r.exchange(ctx, batch) == len(batch) {
+			return
+		}
+	}
+}
+
+// quiet waits until no datagram has arrived for a Quiet period, bounded in
+// case the server never stops sending.
+func (r *udpRun) quiet(ctx context.Context) {
+	qctx, cancel := r.e.within(ctx, ReplyTimeout)
+	defer cancel()
+	r.recv.Quiet(qctx, r.e.T(Quiet))
+}
+
+// stop ends the receiver and keeps what it got.
+func (r *udpRun) stop() {
+	r.got, r.dropped = r.recv.Stop()
+}
+
+func (r *udpRun) close() {
+	r.recv.Stop()
+	r.conn.Close()
+}
+
+// replySource sends a datagram from an unconnected socket and describes
+// where its reply came from, as describeSource does.
+func replySource(ctx context.Context, e Env) (string, error) {
+	ctx, cancel := e.within(ctx, UDPTries*UDPTry)
+	defer cancel()
+	c, err := clients.ListenUDP(e.UDP)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	msg := []byte("where from")
+	want := Upper(msg)
+	d, _, err := c.RoundTrip(ctx, msg, UDPTries, func(d clients.Datagram) bool { return bytes.Equal(d.Data, want) })
+	if err != nil {
+		return "", err
+	}
+	e.logf("udp reply source: %s (server %s)", d.From, c.Remote)
+	return describeSource(d.From, c.Remote), nil
+}
+
+// probeUDP checks that a fresh unconnected socket gets msg answered with
+// upper(msg), from any address, trying UDPTries times within the scaled
+// budget.
+func probeUDP(ctx context.Context, e Env, msg string, budget time.Duration) error {
+	ctx, cancel := e.within(ctx, budget)
+	defer cancel()
+	c, err := clients.ListenUDP(e.UDP)
+	if err != nil {
+		return fmt.Errorf("socket failed: %s", clients.DescribeErr(err))
+	}
+	defer c.Close()
+	want := Upper([]byte(msg))
+	start := time.Now()
+	d, extra, err := c.RoundTrip(ctx, []byte(msg), UDPTries, func(d clients.Datagram) bool { return bytes.Equal(d.Data, want) })
+	e.logf("udp probe %q from %s: %v after %v", msg, c.Conn.LocalAddr(), err, time.Since(start).Round(time.Millisecond))
+	if err == nil {
+		e.logf("udp probe %q answered from %s", msg, d.From)
+		return nil
+	}
+	if len(extra) > 0 {
+		return fmt.Errorf("reply to %q was %q, not %q", msg, truncateForText(extra[0].Data), want)
+	}
+	return fmt.Errorf("no reply to %q after %d tries", msg, UDPTries)
+}
