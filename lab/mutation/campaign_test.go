@@ -40,13 +40,6 @@ var slowFirst = []string{"LineBuffered", "FillBuffer", "NoCloseOnEOF", "TickerFl
 // root.
 const pythonCmd = "python3 examples/python/server.py --tcp {tcp} --udp {udp}"
 
-// pythonScale is the Python example's time scale. Its socketserver listens
-// with a backlog of 5 and starts a thread per connection: 200 clients
-// connecting at once queue behind SYN retransmits (1 s, 2 s, 4 s), and
-// during make test the machine's two cores also run every other package
-// and the mutants. What it is judged on is what comes back, not how fast.
-const pythonScale = 2
-
 // exitAtOnceCmd is a server command that exits as soon as it starts.
 const exitAtOnceCmd = "echo starting on {tcp} and {udp}; exit 3"
 
@@ -54,6 +47,24 @@ const exitAtOnceCmd = "echo starting on {tcp} and {udp}; exit 3"
 type suitesRun struct {
 	res *suiterun.Result
 	err error
+}
+
+// control is a run of the suites against an implementation that must pass
+// (impl: "reference" or "python"), with a mutant's label filter, time
+// scale and place in the pool of concurrent runs: a check that would fail
+// a correct server under the mutants' conditions fails it here, instead of
+// catching every mutant.
+type control struct {
+	impl, filter string
+	suitesRun
+}
+
+// name names the control run: "reference (tcp specs)".
+func (c control) name() string {
+	if c.filter == "" {
+		return c.impl + " (every spec)"
+	}
+	return fmt.Sprintf("%s (%s specs)", c.impl, c.filter)
 }
 
 // campaign is everything the tests judge, gathered once: the suites' runs
@@ -67,11 +78,11 @@ type campaign struct {
 	suitesDone chan struct{}
 	buildErr   error
 	mutantRuns map[string]suitesRun
-	reference  suitesRun
 	exitAtOnce suitesRun
-	// python is the Python example's run; pythonSkipped says why there
-	// is none.
-	python        suitesRun
+	// controls are the runs of the implementations that must pass, under
+	// the mutants' conditions; pythonSkipped says why the Python example
+	// has none.
+	controls      []control
 	pythonSkipped string
 
 	fuzzDone chan struct{}
@@ -147,8 +158,9 @@ func skipShort(t *testing.T) {
 
 // runSuites builds the suites' test binary, mutantd and upperd once, then
 // runs the suites against every mutant (its protocol's specs only, at
-// mutantScale), the reference and the Python example (every spec, at the
-// default scale) and exitAtOnceCmd, suiteRuns at a time.
+// mutantScale), the reference and the Python example under the same
+// conditions (each label filter a mutant is run with, at mutantScale, in
+// the same pool) and exitAtOnceCmd, suiteRuns at a time.
 func (c *campaign) runSuites() {
 	ctx := context.Background()
 	root, err := target.ModuleRoot()
@@ -182,25 +194,40 @@ func (c *campaign) runSuites() {
 	}
 	report := func(name string) string { return filepath.Join(c.dir, name+".json") }
 	var jobs []job
-	jobs = append(jobs, job{"reference", suiterun.Options{
-		ServerCmd: upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}",
-		Report:    report("reference"),
-	}, func(r suitesRun) { c.reference = r }})
+	// The controls go first: they run beside the slowest mutants, in the
+	// fullest pool.
+	ms := mutants.All()
+	var filters []string
+	for _, m := range ms {
+		if f := labelFilter(m); !slices.Contains(filters, f) {
+			filters = append(filters, f)
+		}
+	}
+	slices.Sort(filters)
+	impls := []struct{ name, cmd string }{{"reference", upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}"}}
 	if _, err := exec.LookPath("python3"); err != nil {
 		c.pythonSkipped = "python3 is not on PATH"
 	} else {
-		jobs = append(jobs, job{"python", suiterun.Options{
-			ServerCmd: pythonCmd,
-			Report:    report("python"),
-			TimeScale: pythonScale,
-		}, func(r suitesRun) { c.python = r }})
+		impls = append(impls, struct{ name, cmd string }{"python", pythonCmd})
+	}
+	c.controls = make([]control, 0, len(impls)*len(filters))
+	for _, impl := range impls {
+		for _, f := range filters {
+			i := len(c.controls)
+			c.controls = append(c.controls, control{impl: impl.name, filter: f})
+			jobs = append(jobs, job{c.controls[i].name(), suiterun.Options{
+				ServerCmd:   impl.cmd,
+				Report:      report(fmt.Sprintf("%s-%d", impl.name, i)),
+				LabelFilter: f,
+				TimeScale:   mutantScale,
+			}, func(r suitesRun) { c.controls[i].suitesRun = r }})
+		}
 	}
 	jobs = append(jobs, job{"exit-at-once", suiterun.Options{
 		ServerCmd: exitAtOnceCmd,
 		Report:    report("exit-at-once"),
 	}, func(r suitesRun) { c.exitAtOnce = r }})
 
-	ms := mutants.All()
 	slices.SortStableFunc(ms, func(a, b *mutants.Mutant) int { return slowRank(a.Name) - slowRank(b.Name) })
 	c.mutantRuns = make(map[string]suitesRun, len(ms))
 	var mu sync.Mutex
