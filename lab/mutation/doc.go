@@ -16,7 +16,7 @@
 //     requirement to pass: the control that a check failing every server
 //     would fail;
 //   - against a server command that exits at once, requiring a harness
-//     error within 10 seconds.
+//     error within 20 seconds (scaled for a slow machine).
 //
 // They also run each rapid property of package fuzz against the mutants of
 // its protocol, in process, and require it to catch those in its domain

@@ -145,6 +145,11 @@ func rowsOf(ms []*mutants.Mutant, runs map[string]suitesRun, fz map[string]map[s
 			if r == nil {
 				continue
 			}
+			for _, miss := range r.Missed {
+				if f, ok := PropertyCatch(m.Breaks, p.Name, miss.Case, miss.Caught); ok {
+					row.Fuzz = append(row.Fuzz, f)
+				}
+			}
 			if f, ok := PropertyCatch(m.Breaks, p.Name, r.Case, r.Caught); ok {
 				row.Fuzz = append(row.Fuzz, f)
 			}

@@ -46,10 +46,12 @@ func (r Row) findings(counts bool) []Finding {
 }
 
 // maxName bounds a spec's name, and maxLine a violation's line, in the
-// table.
+// table; maxOther is how many failures that did not count are listed for
+// a mutant (the table's column counts them all).
 const (
-	maxName = 60
-	maxLine = 110
+	maxName  = 60
+	maxLine  = 110
+	maxOther = 5
 )
 
 // Table renders rows as a Markdown table, its columns padded so that it
@@ -104,8 +106,12 @@ func Table(rows []Row) string {
 	b.WriteString("\n" + ScoreLine(rows) + "\n")
 	var other []string
 	for _, r := range rows {
-		for _, f := range r.NotCounted() {
+		nc := r.NotCounted()
+		for _, f := range nc[:min(len(nc), maxOther)] {
 			other = append(other, fmt.Sprintf("- %s: %s: %s: %s\n", r.Mutant, cellText(f.By), f.Why, cellText(shorten(f.Line, maxLine))))
+		}
+		if len(nc) > maxOther {
+			other = append(other, fmt.Sprintf("- %s: %d more\n", r.Mutant, len(nc)-maxOther))
 		}
 	}
 	if len(other) > 0 {
