@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,21 @@ const exitAtOnceCmd = "echo starting on {tcp} and {udp}; exit 3"
 type suitesRun struct {
 	res *suiterun.Result
 	err error
+	// retried are the harness errors of earlier tries that ended before
+	// the server answered (see startTries).
+	retried []string
+}
+
+// startTries is how many times a run is tried while the server command
+// does not answer within the harness's start-up bound: with the pool's
+// other runs starting at once on two cores, an interpreter (the Python
+// example) can take longer than that to start. It is a harness error, no
+// verdict on the server or on the checks, and any run gets the same tries.
+const startTries = 3
+
+// startFailed reports whether a run ended before its server answered.
+func startFailed(res *suiterun.Result) bool {
+	return res != nil && strings.Contains(res.Report.HarnessError, "did not answer within")
 }
 
 // control is a run of the suites against an implementation that must pass
@@ -252,12 +268,19 @@ func (c *campaign) runSuites() {
 			defer func() { <-sem }()
 			o := j.opts
 			o.Suites, o.Dir, o.Seed = suitesBin, root, suitesSeed
-			begin := time.Now()
-			res, err := suiterun.Run(ctx, o)
-			if debug {
-				fmt.Fprintf(os.Stderr, "mutation: suites against %s: %v\n", j.name, time.Since(begin).Round(time.Millisecond))
+			var r suitesRun
+			for try := 0; try < startTries; try++ {
+				begin := time.Now()
+				r.res, r.err = suiterun.Run(ctx, o)
+				if debug {
+					fmt.Fprintf(os.Stderr, "mutation: suites against %s: %v\n", j.name, time.Since(begin).Round(time.Millisecond))
+				}
+				if o.ServerCmd == exitAtOnceCmd || r.err != nil || !startFailed(r.res) {
+					break
+				}
+				r.retried = append(r.retried, r.res.Report.HarnessError)
 			}
-			j.into(suitesRun{res, err})
+			j.into(r)
 		})
 	}
 	wg.Wait()

@@ -33,6 +33,9 @@ func TestSuitesCatchEveryMutant(t *testing.T) {
 			if r.err != nil {
 				t.Fatal(r.err)
 			}
+			for _, he := range r.retried {
+				t.Logf("tried again after: %s", he)
+			}
 			res := r.res
 			if res.Report.HarnessError != "" {
 				t.Fatalf("harness error: %s (log: %s)", res.Report.HarnessError, res.Log)
@@ -218,7 +221,11 @@ func (c *campaign) verdicts() string {
 			fmt.Fprintf(&b, "%s: not checked: %v\n", r.name(), r.err)
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s\n", r.name(), r.res.Report.Summary())
+		retried := ""
+		if n := len(r.retried); n > 0 {
+			retried = fmt.Sprintf(" (started on try %d: %s)", n+1, r.retried[0])
+		}
+		fmt.Fprintf(&b, "%s: %s%s\n", r.name(), r.res.Report.Summary(), retried)
 	}
 	for _, p := range fuzz.Properties {
 		if r := c.fuzzRef[p.Name]; r != nil {
