@@ -66,23 +66,27 @@ func specCatch(breaks []string, s suiterun.Spec) Finding {
 		c.Line = o.Harness
 		return c
 	}
+	// A server that went away is the failure, blamed on the requirement
+	// being checked; what the clients saw of it are symptoms.
+	if o.Server != "" {
+		c.Line = firstLine(o.Server)
+		if slices.Contains(breaks, o.ID) {
+			c.Counts = true
+		} else {
+			c.Why = "the server went away while " + o.ID + " was checked, which it does not break"
+		}
+		return c
+	}
 	for _, v := range o.Violations {
 		if v != nil && slices.Contains(breaks, v.ID) {
 			c.Line, c.Counts = firstLine(v.Error()), true
 			return c
 		}
 	}
-	if o.Server != "" && slices.Contains(breaks, o.ID) {
-		c.Line, c.Counts = firstLine(o.Server), true
-		return c
-	}
 	switch {
 	case len(o.Violations) > 0:
 		c.Line = firstLine(o.Violations[0].Error())
 		c.Why = "violations of " + strings.Join(o.Violations.IDs(), ", ") + " only, which it does not break"
-	case o.Server != "":
-		c.Line = firstLine(o.Server)
-		c.Why = "the server went away while " + o.ID + " was checked, which it does not break"
 	default:
 		c.Why = "the spec failed without a violation"
 	}

@@ -42,6 +42,8 @@ func TestSpecCatches(t *testing.T) {
 		{"a harness error", failedSpec("TCP-EOF", "failed", report.Outcome{ID: "TCP-EOF", Harness: "context deadline exceeded", Violations: check.Violations{violation("TCP-EOF")}}), false, "harness error"},
 		{"another requirement's violation", failedSpec("TCP-EOF", "failed", report.Outcome{ID: "TCP-EOF", Violations: check.Violations{violation("TCP-BYTES")}}), false, "violations of TCP-BYTES only, which it does not break"},
 		{"the server died on another requirement", failedSpec("TCP-RESET", "failed", report.Outcome{ID: "TCP-RESET", Server: "server exited (status 2) while checking TCP-RESET"}), false, "the server went away while TCP-RESET was checked, which it does not break"},
+		{"the server died on another requirement, the clients' symptoms named one it breaks", failedSpec("TCP-RESET", "failed", report.Outcome{ID: "TCP-RESET", Server: "server exited (status 2) while checking TCP-RESET",
+			Violations: check.Violations{violation("TCP-EOF")}}), false, "the server went away while TCP-RESET was checked, which it does not break"},
 		{"no violation", failedSpec("TCP-EOF", "failed", report.Outcome{ID: "TCP-EOF"}), false, "the spec failed without a violation"},
 		{"no outcome", suiterun.Spec{Text: "x", State: "failed", Failure: "Expected true"}, false, "the spec failed without recording what its check found"},
 	} {

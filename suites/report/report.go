@@ -141,9 +141,10 @@ func Build(r types.Report, target string) Report {
 			}
 		}
 		// A violation counts against the requirement it names, whichever
-		// spec observed it.
+		// spec observed it; not what the clients saw of a server that
+		// went away, which is the symptom of the spec's own failure.
 		if sr.State == types.SpecStateFailed {
-			if o, _ := OutcomeOf(sr); o.Harness == "" {
+			if o, _ := OutcomeOf(sr); o.Harness == "" && o.Server == "" {
 				for _, id := range o.Violations.IDs() {
 					if !labelled[id] {
 						seenBy[id] = append(seenBy[id], sr)

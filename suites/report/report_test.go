@@ -505,6 +505,12 @@ func TestBuildViolationCountsAgainstItsRequirement(t *testing.T) {
 	if md := r.Markdown(); !strings.Contains(md, "| TCP-BYTES | MUST | **fail** |") {
 		t.Errorf("Markdown lacks TCP-BYTES failed:\n%s", md)
 	}
+	// What the clients saw of a server that went away fails nothing else.
+	died := spec("TCP-EOF died", "TCP-EOF", 97, types.SpecStateFailed, &Outcome{ID: "TCP-EOF", Violations: check.Violations{v}, Server: "server exited (status 2) while checking TCP-EOF"})
+	r = Build(suite(append(passingSuite(), died)...), "t")
+	if q, b := byID(t, r, "TCP-EOF"), byID(t, r, "TCP-BYTES"); q.Status != Fail || b.Status != Pass {
+		t.Errorf("TCP-EOF = %s, TCP-BYTES = %s after the server died; want fail, pass", q.Status, b.Status)
+	}
 	r = Build(suite(append(passingSuite(), eof)...), "t")
 	if md := r.Markdown(); !strings.Contains(md, "1 not judged (another requirement failed)\n") {
 		t.Errorf("Markdown does not count the requirement not judged:\n%s", md)
