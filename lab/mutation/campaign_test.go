@@ -169,7 +169,7 @@ func fuzzing(t *testing.T) *campaign {
 func skipShort(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("the mutation campaign takes about two minutes: run without -short")
+		t.Skip("the mutation campaign takes about six minutes: run without -short")
 	}
 }
 
