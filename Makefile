@@ -37,7 +37,8 @@ matrix: build
 	$(GO) run ./lab/cmd/matrix -config matrix.json -out $(REPORTS)
 
 ## stress: the suite 20 times in a row against the reference and the Python
-## example, with and without -race, and the unit tests 20 times; zero
+## example, with and without -race, the unit tests 20 times, and every
+## package's tests 20 times as CI runs them (-race, without -short); zero
 ## failures is the bar (STRESS_RUNS sets the count; phases as arguments:
 ## make stress STRESS_PHASES="reference python")
 STRESS_PHASES ?=

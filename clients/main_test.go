@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/upcheck/upcheck/internal/slow"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/servers/serverstest"
 )
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 
 // testTimeout bounds every test's network operations: generous, since the
 // tests wait for positive signals and only a broken client ever waits it out.
-const testTimeout = 10 * time.Second
+var testTimeout = slow.Bound(10 * time.Second)
 
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/upcheck/upcheck/faultproxy"
+	"github.com/upcheck/upcheck/internal/slow"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/servers/serverstest"
 )
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 
 // ioTimeout bounds every client operation of these tests: reaching it means
 // the proxy hung, never a slow machine.
-const ioTimeout = 5 * time.Second
+var ioTimeout = slow.Bound(5 * time.Second)
 
 // startServer starts the reference TCP server; its log errors are recorded.
 func startServer(t *testing.T) (*serverstest.Server, *logRecorder) {

@@ -228,15 +228,24 @@ func TestResetDownWaitsForSentBytes(t *testing.T) {
 	const k = 1 << 20
 	p := startProxy(t, srv.TCPAddr, faultproxy.Config{Down: faultproxy.Faults{Reset: true, ResetAt: k}})
 	c := dial(t, p.Addr())
+	// The client's buffers hold much less than K: its receive buffer
+	// stays small.
+	if err := c.SetReadBuffer(64 << 10); err != nil {
+		t.Fatal(err)
+	}
 	msg := payload(k + 64<<10)
 	wrote := make(chan error, 1)
 	go func() {
 		_, err := c.Write(msg)
 		wrote <- err
 	}()
-	// Let the reply fill every buffer on the way before reading any of it.
-	waitFor(t, "the reply to fill the buffers", func() bool { return p.Stats().BytesDown >= 256<<10 })
-	time.Sleep(50 * time.Millisecond)
+	// Read nothing until the proxy has relayed the K bytes before the
+	// reset and holds the reset, the client's buffers full: it relays no
+	// byte past K, so BytesDown reaching K is that moment.
+	waitFor(t, "the proxy to relay the K bytes before the reset", func() bool { return p.Stats().BytesDown >= k })
+	if st := p.Stats(); st.Resets != 0 || st.BytesDown != k {
+		t.Fatalf("stats %+v before the client read: want %d bytes relayed and the reset held", st, k)
+	}
 	got, err := readAll(c, len(msg))
 	werr := <-wrote
 	// The reset ends whichever of the client's reads and writes sees it

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,14 +133,21 @@ const (
 
 // outcome runs c once, against the target as h.Env gives it now (else
 // e), and returns what went wrong, or nil: the server dying on it (its
-// headline; its output goes to t's log), or else the violations the
-// connections saw.
+// headline, which names the requirement the death is blamed on; its output
+// goes to t's log), or else the violations the connections saw, one a
+// line, each naming its requirement. Anything else is a harness error,
+// said so (HarnessPrefix): the check could not judge the server (a context
+// deadline, a socket it could not open, a server that could not be
+// restarted). FailureIDs tells them apart.
 func outcome(t reporter, property string, c *Case, e check.Env, h Hooks) error {
 	if h.Env != nil {
 		e = h.Env(e.Logf)
 	}
-	err, herr := runChecked(c, e, property, h.Healthy)
+	err, herr := runChecked(c, e, h.Healthy)
 	if herr == nil {
+		if err != nil && len(check.AsViolations(err)) == 0 {
+			return errors.New(HarnessPrefix + err.Error())
+		}
 		return err
 	}
 	// The server command died on this input: that is the failure, whatever
@@ -148,20 +158,87 @@ func outcome(t reporter, property string, c *Case, e check.Env, h Hooks) error {
 		t.Logf("server output:\n%s", down.Output)
 		return errors.New(down.Headline())
 	}
-	return herr
+	return errors.New(HarnessPrefix + herr.Error())
+}
+
+// HarnessPrefix starts a property's failure that is no verdict on the
+// server: the check could not judge it.
+const HarnessPrefix = "harness error: "
+
+// FailureIDs returns the requirements a property's failure names, in order
+// of appearance: the requirement of each violation line ("TCP-EOF [case]:
+// expected ...; observed ..."), or the one a server's death is blamed on
+// ("server exited (status 2) while checking TCP-RESET"). A harness error
+// (HarnessPrefix) names none, nor does any other text, such as a panic's:
+// neither is a verdict on the server.
+func FailureIDs(failure string) []string {
+	var ids []string
+	add := func(id string) {
+		if _, ok := check.Lookup(id); ok && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if strings.HasPrefix(failure, HarnessPrefix) {
+		return nil
+	}
+	if m := deathRE.FindStringSubmatch(failure); m != nil {
+		add(m[1])
+		return ids
+	}
+	for l := range strings.SplitSeq(failure, "\n") {
+		if m := violationRE.FindStringSubmatch(l); m != nil {
+			add(m[1])
+		}
+	}
+	return ids
+}
+
+var (
+	// violationRE matches check.Violation's text.
+	violationRE = regexp.MustCompile(`^([A-Z]+-[A-Z]+)(?: \[.*\])?: expected `)
+	// deathRE matches target.DownError's headline.
+	deathRE = regexp.MustCompile(`^server [^\n]* while checking ([A-Z]+-[A-Z]+)(?:;|$|\n)`)
+)
+
+// blame is the requirement a server's death during c is blamed on, as the
+// suites blame the requirement a spec checks and check.RunTCP blames a
+// server that stops serving after a script: for a TCP case, TCP-RESET when
+// a connection of it resets, else TCP-DISCONNECT when one closes without
+// waiting for its replies, else TCP-STREAM (a connection's reply stream
+// ended before its request's); for a UDP case, UDP-SURVIVE.
+func blame(c *Case) string {
+	if c.TCP == nil {
+		return "UDP-SURVIVE"
+	}
+	id := "TCP-STREAM"
+	for _, cs := range c.TCP.Conns {
+		for _, st := range cs.Steps {
+			switch {
+			case st.Op == check.Reset:
+				return "TCP-RESET"
+			case st.Op == check.Close:
+				id = "TCP-DISCONNECT"
+			}
+			if st.Op >= check.HalfClose {
+				break
+			}
+		}
+	}
+	return id
 }
 
 // runChecked runs c once against e and returns the violations the
 // connections saw and, when healthy is set, what it says about the server
-// afterwards.
-func runChecked(c *Case, e check.Env, property string, healthy func(string) error) (violations, down error) {
+// afterwards, asked about the requirement a death is blamed on (blame).
+func runChecked(c *Case, e check.Env, healthy func(string) error) (violations, down error) {
 	ctx, cancel := context.WithTimeout(context.Background(), caseTimeoutFor(e))
 	defer cancel()
 	err := c.Run(ctx, e)
 	if healthy == nil {
 		return err, nil
 	}
-	herr := healthy(property)
+	id := blame(c)
+	herr := healthy(id)
 	// A server that crashes shows it to its clients (an EOF, a reset) a
 	// moment before its process is reaped; one that crashes on bytes of a
 	// connection the script reset or closed does it a moment after the
@@ -178,7 +255,7 @@ func runChecked(c *Case, e check.Env, property string, healthy func(string) erro
 	deadline := time.Now().Add(e.T(settle))
 	for herr == nil && time.Now().Before(deadline) {
 		time.Sleep(e.T(settlePoll))
-		herr = healthy(property)
+		herr = healthy(id)
 	}
 	return err, herr
 }

@@ -1,11 +1,13 @@
 package fuzz
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -307,10 +309,84 @@ func TestJudgeFollowsARestart(t *testing.T) {
 	defer ct.stop()
 	h := Hooks{NoSave: true, Healthy: ct.healthy, Env: ct.env}
 	r := run(func(r *recorder) { judge(r, "P", writeThenHalfClose("abc"), ct.env(nil), h, new(memory)) })
-	if want := "server exited (status 2) while checking P"; r.fatal != want {
+	if want := "server exited (status 2) while checking TCP-STREAM"; r.fatal != want {
 		t.Errorf("failure %q, want %q\n%s", r.fatal, want, r.log())
 	}
 	if ct.runs != 1+1+confirmRuns {
 		t.Errorf("the server ran %d times, want one start and a restart per run of the case", ct.runs)
+	}
+}
+
+// A failure names the requirements its violations break, or the one a
+// server's death is blamed on; a harness error or any other text (a
+// panic's) names none.
+func TestFailureIDs(t *testing.T) {
+	v := (&check.Violation{ID: "TCP-EOF", Case: "a [b]", Expected: "EOF", Observed: "a reset", Where: "connection 0"}).Error()
+	w := (&check.Violation{ID: "TCP-BYTES", Expected: "x", Observed: "y"}).Error()
+	for _, tc := range []struct {
+		failure string
+		want    []string
+	}{
+		{v, []string{"TCP-EOF"}},
+		{v + "\n" + w + "\n" + v, []string{"TCP-EOF", "TCP-BYTES"}},
+		{"server exited (status 2) while checking TCP-RESET", []string{"TCP-RESET"}},
+		{"server exited (status 2) while checking TCP-RESET; it could not be restarted: gone", []string{"TCP-RESET"}},
+		{HarnessPrefix + "context deadline exceeded", nil},
+		{HarnessPrefix + v, nil},
+		{"runtime error: index out of range [-1]", nil},
+		{"NOT-AREQ: expected x; observed y", nil},
+		{"the server said TCP-EOF: expected nothing", nil},
+	} {
+		if got := FailureIDs(tc.failure); !slices.Equal(got, tc.want) {
+			t.Errorf("FailureIDs(%q) = %q, want %q", tc.failure, got, tc.want)
+		}
+	}
+}
+
+// A server that dies during a case fails it with the requirement the death
+// is blamed on; a check that cannot judge fails it as a harness error.
+func TestJudgeNamesWhatFailed(t *testing.T) {
+	addr, _ := serveTCP(t, func(_ bool, p []byte) { servers.UpperASCII(p) })
+	e := check.Env{TCP: addr, Scale: 0.2}
+	reset := &Case{TCP: &check.TCPScript{Case: "test", SkipFinalProbe: true, Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
+		{Op: check.Write, Data: []byte("a")}, {Op: check.Reset},
+	}}}}}
+	for _, tc := range []struct {
+		name    string
+		c       *Case
+		healthy func(id string) error
+		want    string
+		ids     []string
+	}{
+		{"death on a reset", reset, func(id string) error { return &target.DownError{ID: id, Reason: "exited (status 2)"} },
+			"server exited (status 2) while checking TCP-RESET", []string{"TCP-RESET"}},
+		{"death on a half-close", writeThenHalfClose("a"), func(id string) error { return &target.DownError{ID: id, Reason: "exited (status 2)"} },
+			"server exited (status 2) while checking TCP-STREAM", []string{"TCP-STREAM"}},
+		{"cannot restart", writeThenHalfClose("a"), func(string) error { return errors.New("cannot restart it") },
+			HarnessPrefix + "cannot restart it", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(func(r *recorder) { judge(r, "P", tc.c, e, Hooks{NoSave: true, Healthy: tc.healthy}, new(memory)) })
+			if !r.fail || r.fatal != tc.want {
+				t.Errorf("failed %v with %q, want %q", r.fail, r.fatal, tc.want)
+			}
+			if got := FailureIDs(r.fatal); !slices.Equal(got, tc.ids) {
+				t.Errorf("FailureIDs = %q, want %q", got, tc.ids)
+			}
+		})
+	}
+	// No server at all, and no health hook: a refused dial is what the
+	// client saw, a TCP-CHURN violation.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	r := run(func(r *recorder) {
+		judge(r, "P", writeThenHalfClose("a"), check.Env{TCP: closed, Scale: 0.2}, Hooks{NoSave: true}, new(memory))
+	})
+	if got := FailureIDs(r.fatal); !slices.Equal(got, []string{"TCP-CHURN"}) {
+		t.Errorf("against a closed port: %q names %q, want TCP-CHURN", r.fatal, got)
 	}
 }

@@ -41,10 +41,11 @@ type Property struct {
 // server command; the zero value saves cases under the failure directory.
 type Hooks struct {
 	// Healthy, if set, is asked after each case whether the server died
-	// while checking it (and restarts it). Leave it nil for a server that
-	// cannot die on its own, such as the reference in process: a case then
-	// never waits to ask again.
-	Healthy func(property string) error
+	// while checking it (and restarts it), with the requirement a death
+	// during the case is blamed on; a death is a *target.DownError. Leave
+	// it nil for a server that cannot die on its own, such as the
+	// reference in process: a case then never waits to ask again.
+	Healthy func(id string) error
 	// Env, if set, gives the target's Env as it is now, with the Logf
 	// given (target.Target.Env): every run of a case asks it, so that a
 	// case run again after Healthy restarted the server on other ports

@@ -47,7 +47,7 @@ func (c *Case) Run(ctx context.Context, e check.Env) error {
 // later when the case failed or ended a connection without waiting for its
 // replies, so that a crash that comes a moment late is not missed.
 func (c *Case) Check(e check.Env, healthy func(id string) error) error {
-	err, down := runChecked(c, e, c.Property, healthy)
+	err, down := runChecked(c, e, healthy)
 	return errors.Join(err, down)
 }
 

@@ -140,7 +140,14 @@ func TestTCPShutdownUnderLoad(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	shut := make(chan error, 1)
-	go func() { shut <- s.Shutdown(ctx) }()
+	// Whether Shutdown returned before its context ended, recorded as it
+	// returns.
+	var early atomic.Bool
+	go func() {
+		err := s.Shutdown(ctx)
+		early.Store(ctx.Err() == nil)
+		shut <- err
+	}()
 
 	var received int64
 	for i, st := range streamers {
@@ -165,8 +172,8 @@ func TestTCPShutdownUnderLoad(t *testing.T) {
 		}
 		c.Close()
 	}
-	if err := await(t, "Shutdown", shut); err != nil {
-		t.Fatalf("Shutdown = %v, want nil within %v", err, grace)
+	if err := await(t, "Shutdown", shut); err != nil || !early.Load() {
+		t.Fatalf("Shutdown = %v (before its context ended: %v), want nil as soon as the connections ended, within %v", err, early.Load(), grace)
 	}
 	// Every reply byte the server wrote reached its client: the streams'
 	// and the idle clients' "IDLE".
@@ -391,15 +398,22 @@ func TestUDPFloodMemoryBounded(t *testing.T) {
 	big := bytes.Repeat([]byte("flood "), 16<<10/6) // over MaxDatagram: read cut short
 	const senders, each = 4, 2500
 	var wg sync.WaitGroup
-	for range senders {
+	var sent, failed atomic.Int64
+	var firstErr atomic.Value
+	socks := make([]*net.UDPConn, senders)
+	for i := range senders {
 		c := listenUDP(t)
+		socks[i] = c
 		wg.Go(func() {
 			for range each {
-				if _, err := c.WriteToUDPAddrPort(big, addr); err != nil && !errors.Is(err, net.ErrClosed) {
+				if _, err := c.WriteToUDPAddrPort(big, addr); err != nil {
 					// ENOBUFS and the like: the flood is over the top,
-					// which is the point; go on.
+					// which is the point; go on, and count it.
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
 					continue
 				}
+				sent.Add(1)
 			}
 		})
 	}
@@ -418,7 +432,41 @@ func TestUDPFloodMemoryBounded(t *testing.T) {
 	}
 	sample()
 	growth := int64(heapMost) - int64(heap0)
-	t.Logf("flood of %d x %d bytes: heap grew by %d KiB at most; goroutines %d, at most %d", senders*each, len(big), growth>>10, routines0, routinesMost)
+	t.Logf("flood of %d x %d bytes: %d sent, %d send errors (first: %v); heap grew by %d KiB at most; goroutines %d, at most %d",
+		senders*each, len(big), sent.Load(), failed.Load(), firstErr.Load(), growth>>10, routines0, routinesMost)
+	// The flood happened: most datagrams left, and the server answered
+	// them, each reply the first DefaultMaxDatagram bytes uppercased. The
+	// senders never read, so their receive buffers hold only the first few
+	// replies; the rest were dropped on the way, as UDP may.
+	if sent.Load() < senders*each/2 {
+		t.Fatalf("only %d of %d datagrams were sent: the flood did not happen", sent.Load(), senders*each)
+	}
+	want := bytes.ToUpper(big[:DefaultMaxDatagram])
+	replies := 0
+	for i, c := range socks {
+		buf := make([]byte, len(big)+1)
+		for {
+			// The first reply is waited for (it must come); the queued
+			// ones after it are there at once.
+			wait := testTimeout
+			if replies > 0 {
+				wait = 50 * time.Millisecond
+			}
+			c.SetReadDeadline(time.Now().Add(wait))
+			n, err := c.Read(buf)
+			if err != nil {
+				if replies == 0 {
+					t.Fatalf("sender %d: no reply to the flood: %v", i, err)
+				}
+				break
+			}
+			if !bytes.Equal(buf[:n], want) {
+				t.Fatalf("sender %d: a reply of %d bytes, want the first %d bytes uppercased", i, n, len(want))
+			}
+			replies++
+		}
+	}
+	t.Logf("%d replies were queued for the senders", replies)
 	if growth > 16<<20 {
 		t.Errorf("the heap grew by %d MiB during the flood, more than 16 MiB", growth>>20)
 	}

@@ -12,11 +12,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/internal/slow"
 )
 
 // testTimeout bounds every network operation in these tests, so a broken
 // server fails a test instead of hanging it.
-const testTimeout = 10 * time.Second
+var testTimeout = slow.Bound(10 * time.Second)
 
 // serveResult is what a Serve call returned, once it has returned.
 type serveResult struct {
@@ -141,6 +143,13 @@ func readToEnd(c net.Conn, limit int) ([]byte, error) {
 			return out, err
 		}
 	}
+}
+
+// ended reports whether err, from reading a connection to its end, says
+// the connection was ended: EOF or a reset, not a timeout nor a stream
+// longer than expected.
+func ended(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // reset makes c end with a RST: SO_LINGER 0, then close.

@@ -187,29 +187,51 @@ func TestUDPSize(t *testing.T) {
 }
 
 // TestUDPClosedPortSurvives checks UDP-SURVIVE: replies to sockets that
-// closed before they came (answered by ICMP port unreachable) do not stop
-// the server.
+// closed before they came do not stop the server. The server's socket asks
+// for ICMP errors (IP_RECVERR, where the system has it), and each reply is
+// held until its client has closed, so that every reply hits a closed
+// port, the kernel answers with ICMP port unreachable, and the server's
+// next read fails with ECONNREFUSED, as on Windows: the test sees that it
+// did (the server logs it), and that the server answers after.
 func TestUDPClosedPortSurvives(t *testing.T) {
-	addr, served := startUDP(t, &UDPServer{}, nil)
-	for i := range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc := newFaultyPacketConn(t)
+	icmp := recvErr(t, pc.PacketConn.(*net.UDPConn))
+	closed := make(chan struct{})
+	pc.hold = func([]byte) { <-closed }
+	var logs lockedBuffer
+	s := &UDPServer{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	addr, served := startUDP(t, s, pc)
+	const rounds = 5
+	for i := range rounds {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := pc.(*net.UDPConn)
 		// First make sure the server answers this socket at all.
 		probe := fmt.Appendf(nil, "probe %d", i)
 		if _, err := tryExchange(c, addr, probe, naiveUpper(probe)); err != nil {
 			c.Close()
 			t.Fatal(err)
 		}
-		c.WriteToUDPAddrPort(fmt.Appendf(nil, "gone %d", i), addr)
+		if _, err := c.WriteToUDPAddrPort(fmt.Appendf(nil, "held %d", i), addr); err != nil {
+			t.Fatal(err)
+		}
 		c.Close()
+		closed <- struct{}{} // the reply may go now, to a closed port
+		if err := await(t, "the reply to the closed port to be sent", pc.wrote); err != nil {
+			t.Fatalf("reply to a closed port: %v", err)
+		}
+		exchange(t, listenUDP(t), addr, fmt.Appendf(nil, "after %d", i), fmt.Appendf(nil, "AFTER %d", i))
 	}
-	exchange(t, listenUDP(t), addr, []byte("after"), []byte("AFTER"))
 	if served.returned() {
 		t.Fatalf("Serve returned %v", served.err)
 	}
+	if !icmp {
+		t.Logf("no IP_RECVERR here: the replies hit closed ports, but no ICMP error reached the server")
+		return
+	}
+	waitFor(t, "the server to see the ICMP errors", func() bool { return strings.Contains(logs.String(), "connection refused") })
+	t.Logf("the server saw %d of %d ICMP port unreachable errors", strings.Count(logs.String(), "connection refused"), rounds)
 }
 
 // faultyPacketConn makes the first reads fail with the error a socket

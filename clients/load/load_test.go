@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/clients/load"
+	"github.com/upcheck/upcheck/internal/slow"
 )
 
 // run runs cfg and fails the test on a Config error.
@@ -289,9 +290,17 @@ func TestUDPLossIsNoError(t *testing.T) {
 		}
 		return [][]byte{upper(p)}
 	})
-	res := run(t, testContext(t), load.Config{Mode: load.UDP, Addr: addr, Size: 64, Count: 10, UDPWait: 50 * time.Millisecond})
-	if res.Errors.Total() != 0 || res.Lost != 5 || res.Messages != 5 {
-		t.Fatalf("errors %v, %d lost, %d answered: want 5 lost, 5 answered, no error", res.Errors, res.Lost, res.Messages)
+	// Exact only where nothing can change the count: the 5 datagrams the
+	// server never answers are lost whatever happens. An answer may be
+	// lost too (UDP, even on loopback) or come after its wait on a loaded
+	// machine (then it is late, not an answer): counted as lost either
+	// way, never as an error.
+	res := run(t, testContext(t), load.Config{Mode: load.UDP, Addr: addr, Size: 64, Count: 10, UDPWait: slow.Bound(200 * time.Millisecond)})
+	if res.Errors.Total() != 0 || res.Lost < 5 || res.Messages > 5 || res.Messages+res.Lost != 10 {
+		t.Fatalf("errors %v, %d lost, %d answered (%d late): want no error, every datagram answered or lost, at least the 5 unanswered lost", res.Errors, res.Lost, res.Messages, res.Late)
+	}
+	if res.Messages == 0 {
+		t.Fatalf("no datagram answered (%d late): want the 5 the server answers, or most of them", res.Late)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/upcheck/upcheck/internal/slow"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/servers/serverstest"
 )
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) {
 
 // testTimeout bounds every run of a test: generous, since the runs are
 // bounded by a count and only a broken engine would wait it out.
-const testTimeout = 20 * time.Second
+var testTimeout = slow.Bound(20 * time.Second)
 
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)

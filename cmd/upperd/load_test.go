@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/internal/slow"
 )
 
 // TestSIGTERMUnderLoad checks upperd's graceful stop with clients streaming
 // both ways: on SIGTERM every client gets a prefix of its reply stream,
 // then EOF, never a reset that would throw reply bytes away; the process
-// exits 0 within -shutdown-timeout; and nothing listens afterwards.
+// exits 0 within -shutdown-timeout (by its own account: it did not log that
+// the timeout cut the shutdown short); and nothing listens afterwards.
 func TestSIGTERMUnderLoad(t *testing.T) {
-	p, tcpAddr, _ := startServing(t, "-shutdown-timeout", "5s")
+	p, tcpAddr, _ := startServing(t, "-shutdown-timeout", slow.Bound(5*time.Second).String())
 	block := bytes.Repeat([]byte("streaming through a shutdown, "), 512)
 	want := bytes.ToUpper(block) // ASCII only: the reference's mapping
 	type result struct {
@@ -91,6 +95,10 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		t.Fatalf("exit status %d after SIGTERM, want 0", code)
 	}
 	t.Logf("exited %v after SIGTERM", time.Since(start))
+	<-p.done
+	if s := p.stderr(); strings.Contains(s, "shutdown cut short") || !strings.Contains(s, "msg=stopped") {
+		t.Fatalf("the graceful shutdown did not end within -shutdown-timeout:\n%s", s)
+	}
 	for i, r := range results {
 		if r.err != io.EOF || r.wrong || r.got > r.sent {
 			t.Errorf("client %d: %d bytes received of %d sent (wrong bytes: %v), then %v; want a prefix of the reply, then EOF", i, r.got, r.sent, r.wrong, r.err)

@@ -15,10 +15,11 @@ import (
 
 	"github.com/upcheck/upcheck/clients"
 	"github.com/upcheck/upcheck/internal/cmdtest"
+	"github.com/upcheck/upcheck/internal/slow"
 )
 
 // testTimeout bounds every wait, on the process and on the network.
-const testTimeout = 10 * time.Second
+var testTimeout = slow.Bound(10 * time.Second)
 
 // bin is the upperd binary built once by TestMain.
 var bin string

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcheck/upcheck/internal/slow"
 	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/suiterun"
 	"github.com/upcheck/upcheck/suites/target"
@@ -42,7 +43,7 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	t.Helper()
 	suite, _ := build(t)
 	rep := filepath.Join(t.TempDir(), "report.json")
-	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), slow.Bound(suiteTimeout))
 	defer cancel()
 	c := exec.CommandContext(ctx, suite, "-ginkgo.no-color", "-ginkgo.label-filter="+labels, "-server-cmd", cmd)
 	// The suite runs in its package's directory, as go test runs it.
@@ -58,7 +59,7 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	err := c.Run()
 	r := suiteRun{out: out.String(), elapsed: time.Since(start)}
 	if ctx.Err() != nil {
-		t.Fatalf("the suite did not end within %v:\n%s", suiteTimeout, tail(r.out))
+		t.Fatalf("the suite did not end within %v:\n%s", slow.Bound(suiteTimeout), tail(r.out))
 	}
 	var ee *exec.ExitError
 	switch {
@@ -123,8 +124,8 @@ func TestSuiteAgainstHostileCommands(t *testing.T) {
 			if r.code != 1 {
 				t.Errorf("exit status %d, want 1", r.code)
 			}
-			if r.elapsed > tc.within {
-				t.Errorf("the run took %v, more than %v", r.elapsed, tc.within)
+			if within := slow.Bound(tc.within); r.elapsed > within {
+				t.Errorf("the run took %v, more than %v", r.elapsed, within)
 			}
 			if r.maxRSS > maxSuiteRSS {
 				t.Errorf("the suite's peak RSS was %d MiB, more than %d MiB", r.maxRSS>>20, maxSuiteRSS>>20)

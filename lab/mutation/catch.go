@@ -22,7 +22,7 @@ func Catch(name string, prop func(*rapid.T)) *Caught {
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
-				c.Errorf("panic in rapid.Check: %v", r)
+				c.Errorf(catchPanic+"%v", r)
 			}
 		}()
 		rapid.Check(c, prop)
@@ -90,6 +90,17 @@ func (c *Caught) Errors() []string {
 // property, what the failing case's judge said, without rapid's
 // instructions for reproducing it. It is "" when the check passed.
 func (c *Caught) Failure() string {
+	if !c.Failed() {
+		return ""
+	}
+	return strings.Join(strings.Fields(c.Verdict()), " ")
+}
+
+// Verdict returns what the failing case's judge said, its lines kept,
+// without rapid's framing ("[rapid] failed after N tests: ") and
+// instructions for reproducing it; for a panic, rapid's whole message. It
+// is "" when the check passed.
+func (c *Caught) Verdict() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.failed {
@@ -109,8 +120,20 @@ func (c *Caught) Failure() string {
 	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "[rapid] failed after") {
 		msg = rest
 	}
-	return strings.Join(strings.Fields(msg), " ")
+	return strings.TrimSpace(msg)
 }
+
+// Panicked reports whether the check failed on a panic (rapid's "[rapid]
+// panic after N tests"), in the property or the code it calls: a failure
+// of the harness, not a verdict on the server.
+func (c *Caught) Panicked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed && len(c.errs) > 0 && (strings.HasPrefix(c.errs[0], "[rapid] panic after") || strings.HasPrefix(c.errs[0], catchPanic))
+}
+
+// catchPanic starts the failure of a check whose rapid.Check panicked.
+const catchPanic = "panic in rapid.Check: "
 
 // Passed returns how many cases passed before the one that falsified the
 // property, as rapid counts them ("failed after N tests"); -1 when the

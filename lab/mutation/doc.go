@@ -3,27 +3,38 @@
 // suites, as a separate process, as a user's CI would:
 //
 //   - against every mutant of lab/mutants (served by mutantd,
-//     its protocol's specs only, at a reduced time scale), requiring the
-//     requirement each was written to break to be reported failed, never
-//     error;
+//     its protocol's specs only, at the default time scale), requiring a
+//     spec to catch it: to end failed on a violation of a requirement the
+//     mutant breaks (or on the server's death while one was checked), and
+//     the requirement it was written to break reported failed, never
+//     error. A spec that timed out, panicked or was aborted, a harness
+//     error or a violation of another requirement catches nothing;
 //   - against the reference (upperd) and the Python example
-//     (examples/python, skipped when python3 is not on PATH), requiring
-//     every MUST requirement to pass;
+//     (examples/python, skipped when python3 is not on PATH) under the
+//     mutants' conditions (each of their label filters, their time scale,
+//     in the same pool of concurrent runs), requiring every MUST
+//     requirement to pass: the control that a check failing every server
+//     would fail;
 //   - against a server command that exits at once, requiring a harness
-//     error within 10 seconds.
+//     error within 20 seconds (scaled for a slow machine).
 //
 // They also run each rapid property of package fuzz against the mutants of
-// its protocol, in process, and require it to falsify those in its domain.
-// The result is the mutation table, printed at the end of the tests and
-// written to reports/mutation.md: each mutant, what it breaks, which specs
-// and properties caught it, and the mutation score, which must be 100%;
-// reports/checked-by.md says what checks each requirement. The same facts,
-// without a run, are the "Checked by" lists of SEMANTICS.md: go generate
-// ./lab/mutation regenerates them, and TestSemanticsCheckedBy fails when
-// they are stale.
+// its protocol, in process, and require it to catch those in its domain
+// with a failure that names a requirement the mutant breaks (not a harness
+// error, nor a panic), and to pass the reference, run as one more job of
+// the same pool. The result is the mutation table, printed at the end of
+// the tests and written to reports/mutation.md: each mutant, what it
+// breaks, which specs and properties caught it and the first violation
+// that counts, the failures that did not count and why, and the mutation
+// score, which must be 100%; reports/checked-by.md says what checks each
+// requirement. The same facts, without a run, are the "Checked by" lists
+// of SEMANTICS.md: go generate ./lab/mutation regenerates them, and
+// TestSemanticsCheckedBy fails when they are stale.
 //
 // The package's non-test code is what the tests need and others may use:
 // Catch runs a rapid property and returns its verdict instead of failing a
-// test, Table renders the mutation table, and Coverages and CheckedBy
-// what checks each requirement.
+// test, SpecCatches and PropertyCatch judge what a spec or a property found
+// against a mutant (a Finding that counts or not), Table renders the
+// mutation table, and Coverages and CheckedBy what checks each
+// requirement.
 package mutation

@@ -13,48 +13,71 @@ type Row struct {
 	// Breaks are the requirements it breaks, the one it was written to
 	// break first.
 	Breaks []string
-	// Caught says whether the harness caught it: the suites reported its
-	// first requirement failed, or a fuzz property was falsified by it.
+	// Caught says whether the harness caught it: a Finding of Specs or
+	// Fuzz counts.
 	Caught bool
 	// Failing are the requirements the suites reported failed.
 	Failing []string
-	// Specs are the specs that failed, those of its first requirement
-	// first.
-	Specs []string
+	// Specs are what the suites found: the specs that caught it, then the
+	// failed specs that did not count.
+	Specs []Finding
 	// SpecsNote, when no spec caught it, says why none is expected to.
 	SpecsNote string
-	// Fuzz are the fuzz properties it falsified.
-	Fuzz []string
+	// Fuzz are what the fuzz properties found, those that caught it first.
+	Fuzz []Finding
 	// FuzzNote, when no property caught it, says why none is expected to.
 	FuzzNote string
 }
 
-// specNames is how many spec names a cell shows; the count says the rest.
-const specNames = 2
+// Counted returns the findings that caught r's mutant, specs first.
+func (r Row) Counted() []Finding { return r.findings(true) }
 
-// maxName bounds a spec name in the table.
-const maxName = 60
+// NotCounted returns the failures found for another reason.
+func (r Row) NotCounted() []Finding { return r.findings(false) }
+
+func (r Row) findings(counts bool) []Finding {
+	var out []Finding
+	for _, f := range append(append([]Finding(nil), r.Specs...), r.Fuzz...) {
+		if f.Counts == counts {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// maxName bounds a spec's name, and maxLine a violation's line, in the
+// table; maxOther is how many failures that did not count are listed for
+// a mutant (the table's column counts them all).
+const (
+	maxName  = 60
+	maxLine  = 110
+	maxOther = 5
+)
 
 // Table renders rows as a Markdown table, its columns padded so that it
-// also reads as plain text, followed by the mutation score line.
+// also reads as plain text, followed by the mutation score line and the
+// list of failures that did not count. For each mutant it says what caught
+// it: how many specs and which first, which properties, and the first line
+// of the first violation (or server death) that counts.
 func Table(rows []Row) string {
-	header := []string{"mutant", "breaks", "caught", "failing requirements", "catching specs", "fuzz properties"}
+	header := []string{"mutant", "breaks", "caught", "failing requirements", "catching specs", "fuzz properties", "first violation that counts", "not counted"}
 	cells := [][]string{header}
 	for _, r := range rows {
 		caught := "no"
 		if r.Caught {
 			caught = "yes"
 		}
-		fuzz := strings.Join(r.Fuzz, ", ")
-		if fuzz == "" {
-			fuzz = "-"
-			if r.FuzzNote != "" {
-				fuzz = "- (" + r.FuzzNote + ")"
-			}
+		first := "-"
+		if c := r.Counted(); len(c) > 0 {
+			first = cellText(shorten(c[0].Line, maxLine))
+		}
+		notCounted := "-"
+		if n := len(r.NotCounted()); n > 0 {
+			notCounted = fmt.Sprint(n)
 		}
 		cells = append(cells, []string{
 			r.Mutant, strings.Join(r.Breaks, ", "), caught,
-			orDash(strings.Join(r.Failing, ", ")), specsCell(r.Specs, r.SpecsNote), fuzz,
+			orDash(strings.Join(r.Failing, ", ")), specsCell(r.Specs, r.SpecsNote), fuzzCell(r.Fuzz, r.FuzzNote), first, notCounted,
 		})
 	}
 	width := make([]int, len(header))
@@ -81,6 +104,20 @@ func Table(rows []Row) string {
 		line(row)
 	}
 	b.WriteString("\n" + ScoreLine(rows) + "\n")
+	var other []string
+	for _, r := range rows {
+		nc := r.NotCounted()
+		for _, f := range nc[:min(len(nc), maxOther)] {
+			other = append(other, fmt.Sprintf("- %s: %s: %s: %s\n", r.Mutant, cellText(f.By), f.Why, cellText(shorten(f.Line, maxLine))))
+		}
+		if len(nc) > maxOther {
+			other = append(other, fmt.Sprintf("- %s: %d more\n", r.Mutant, len(nc)-maxOther))
+		}
+	}
+	if len(other) > 0 {
+		b.WriteString("\nFailures that do not count (not a violation of a requirement the mutant breaks, in a spec that ended failed or a property's confirmed failure):\n\n")
+		b.WriteString(strings.Join(other, ""))
+	}
 	return b.String()
 }
 
@@ -100,23 +137,44 @@ func ScoreLine(rows []Row) string {
 	return fmt.Sprintf("mutation score: %d/%d (%d%%)", caught, len(rows), pct)
 }
 
-// specsCell is "N: name, name, ..." for a table cell, or "- (note)".
-func specsCell(specs []string, note string) string {
-	if len(specs) == 0 {
+// specsCell is "N: name, name, ..." for the specs that caught a mutant,
+// or "- (note)".
+func specsCell(fs []Finding, note string) string {
+	var names []string
+	for _, f := range fs {
+		if f.Counts {
+			names = append(names, strings.TrimPrefix(f.By, "spec "))
+		}
+	}
+	if len(names) == 0 {
 		if note != "" {
 			return "- (" + cellText(note) + ")"
 		}
 		return "-"
 	}
-	var names []string
-	for _, s := range specs[:min(len(specs), specNames)] {
-		names = append(names, cellText(shorten(s, maxName)))
-	}
 	more := ""
-	if len(specs) > specNames {
+	if len(names) > 1 {
 		more = ", ..."
 	}
-	return fmt.Sprintf("%d: %s%s", len(specs), strings.Join(names, "; "), more)
+	return fmt.Sprintf("%d: %s%s", len(names), cellText(shorten(names[0], maxName)), more)
+}
+
+// fuzzCell names the properties that caught a mutant, with the case that
+// did, or "- (note)".
+func fuzzCell(fs []Finding, note string) string {
+	var names []string
+	for _, f := range fs {
+		if f.Counts {
+			names = append(names, strings.TrimPrefix(f.By, "property "))
+		}
+	}
+	if len(names) == 0 {
+		if note != "" {
+			return "- (" + cellText(note) + ")"
+		}
+		return "-"
+	}
+	return cellText(strings.Join(names, ", "))
 }
 
 // shorten cuts s to n runes, marking the cut with an ellipsis.

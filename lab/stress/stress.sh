@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# stress.sh runs upcheck's conformance suite and unit tests many times in a
-# row, to show that none of them flakes: zero failures is the bar. A test
+# stress.sh runs upcheck's conformance suite and every package's tests many
+# times in a row, to show that none of them flakes: zero failures is the bar. A test
 # that fails once in twenty runs teaches users to ignore its red.
 #
 # Usage (from anywhere in the repository):
@@ -20,6 +20,10 @@
 #	                -short leaves out the mutation campaign, minutes a
 #	                run, which make test runs in full. go test's timeout
 #	                covers all N runs of a package, so it is N x 2 minutes
+#	race            go test -race -count=N on every package, without
+#	                -short: the configuration CI and make test use, the
+#	                suites and the mutation campaign (minutes a run)
+#	                included. Its timeout is N x 10 minutes
 #
 # Settings:
 #
@@ -27,6 +31,7 @@
 #	STRESS_LOGS          directory for each phase's full output (default
 #	                     reports/stress)
 #	STRESS_UNIT_FLAGS    flags of the unit phase's go test (default -short)
+#	STRESS_RACE_PKGS     packages of the race phase (default ./...)
 #	STRESS_GINKGO_FLAGS  more flags for every ginkgo phase, such as
 #	                     --label-filter=TCP-EOF
 #	GO                   the go command (default go)
@@ -59,7 +64,7 @@ mkdir -p "$LOGS" && LOGS=$(cd "$LOGS" && pwd) || exit 2
 
 phases=("$@")
 if [ ${#phases[@]} -eq 0 ]; then
-	phases=(reference reference-race python python-race unit)
+	phases=(reference reference-race python python-race unit race)
 fi
 
 failed=0
@@ -148,6 +153,35 @@ unit() {
 	summary+=("$line")
 }
 
+# race runs every package's tests as CI does: with -race, without -short.
+race() {
+	local log="$LOGS/race.log" pkgs
+	# shellcheck disable=SC2206 # split into words on purpose
+	local sel=(${STRESS_RACE_PKGS:-./...})
+	if ! pkgs=$($GO list "${sel[@]}"); then
+		failed=1
+		summary+=("race: FAILED: go list ${sel[*]} failed")
+		return 1
+	fi
+	echo "stress: race: go test -race -count=$RUNS on $(echo "$pkgs" | wc -l) packages, without -short (log: $log)"
+	local start=$SECONDS status=0 load0
+	load0=$(loadavg)
+	# shellcheck disable=SC2086 # one package a word
+	$GO test -race -count="$RUNS" -timeout "$((RUNS * 10))m" $pkgs >"$log" 2>&1 || status=$?
+	local wall=$((SECONDS - start))
+	local ok fail
+	ok=$(grep -c '^ok ' "$log")
+	fail=$(grep -c '^FAIL[[:space:]]' "$log")
+	local line="race: $RUNS runs of each package with -race, $ok packages passed, $fail failed, wall ${wall} s, load $load0 -> $(loadavg)"
+	if [ $status -ne 0 ]; then
+		failed=1
+		line="$line: FAILED (exit status $status)"
+		grep -E '^(--- FAIL|FAIL)' "$log" | sort | uniq -c | head -20
+	fi
+	echo "stress: $line"
+	summary+=("$line")
+}
+
 python_ok() {
 	if ! command -v python3 >/dev/null 2>&1; then
 		summary+=("$1: skipped: python3 is not installed")
@@ -163,8 +197,9 @@ for p in "${phases[@]}"; do
 	python) python_ok python && suite python norace -server-cmd "$PYTHON_CMD" ;;
 	python-race) python_ok python-race && suite python-race race -server-cmd "$PYTHON_CMD" ;;
 	unit) unit ;;
+	race) race ;;
 	*)
-		echo "stress: unknown phase \"$p\" (want reference, reference-race, python, python-race or unit)" >&2
+		echo "stress: unknown phase \"$p\" (want reference, reference-race, python, python-race, unit or race)" >&2
 		exit 2
 		;;
 	esac

@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/upcheck/upcheck/internal/slow"
 	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/suiterun"
 	"github.com/upcheck/upcheck/suites/target"
@@ -127,7 +128,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rep := filepath.Join(t.TempDir(), "report.json")
-			ctx, cancel := context.WithTimeout(context.Background(), 2*badInputTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*slow.Bound(badInputTimeout))
 			defer cancel()
 			args := append([]string{"-ginkgo.no-color"}, tc.args...)
 			c := exec.CommandContext(ctx, suiteBin, args...)
@@ -149,8 +150,8 @@ func TestBadInput(t *testing.T) {
 			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
 				t.Errorf("exit: %v, want a non-zero status", err)
 			}
-			if elapsed > badInputTimeout {
-				t.Errorf("took %v, more than %v", elapsed, badInputTimeout)
+			if elapsed > slow.Bound(badInputTimeout) {
+				t.Errorf("took %v, more than %v", elapsed, slow.Bound(badInputTimeout))
 			}
 			want := report.HarnessPrefix + tc.line
 			if !hasLine(text, want) {

@@ -10,8 +10,9 @@ import (
 // expected for failures and observations), the evidence of each failure,
 // any harness error, and last the line "N passed, N failed" (with
 // ", N skipped" when any were skipped). Requirements the harness could not
-// judge are counted on a line of their own, before it, so that the last
-// line keeps its fixed form.
+// judge, and those not judged because another failed, are counted on
+// lines of their own, before it, so that the last line keeps its fixed
+// form.
 func (r Report) Markdown() string {
 	var b strings.Builder
 	b.WriteString("# upcheck conformance report\n\n")
@@ -30,7 +31,7 @@ func (r Report) Markdown() string {
 	}
 	var ev []string
 	for _, q := range r.Requirements {
-		if q.Evidence != "" && (q.Status == Fail || q.Status == Error) {
+		if q.Evidence != "" && (q.Status == Fail || q.Status == Error || q.Status == NotJudged) {
 			ev = append(ev, fmt.Sprintf("- %s: %s\n", q.ID, q.Evidence))
 		}
 	}
@@ -48,6 +49,9 @@ func (r Report) Markdown() string {
 	b.WriteString("\n")
 	if c[Error] > 0 {
 		fmt.Fprintf(&b, "%d not judged (harness error)\n", c[Error])
+	}
+	if c[NotJudged] > 0 {
+		fmt.Fprintf(&b, "%d not judged (another requirement failed)\n", c[NotJudged])
 	}
 	b.WriteString(r.Summary())
 	b.WriteString("\n")

@@ -32,10 +32,10 @@ type Outcome struct {
 	Harness string `json:"harness,omitempty"`
 }
 
-// outcomeOf returns the Outcome a spec attached, if any. A parallel run
+// OutcomeOf returns the Outcome a spec attached, if any. A parallel run
 // hands ReportAfterSuite entry values decoded from JSON rather than the
 // original struct, so the value goes through JSON either way.
-func outcomeOf(sr types.SpecReport) (Outcome, bool) {
+func OutcomeOf(sr types.SpecReport) (Outcome, bool) {
 	for _, e := range sr.ReportEntries {
 		if e.Name != EntryName {
 			continue

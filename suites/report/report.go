@@ -38,8 +38,18 @@ const (
 	// is not served by the target).
 	Skip Status = "skip"
 	// Error: the harness could not judge; never a verdict on the server.
+	// A spec that timed out, panicked or was aborted or interrupted is
+	// such a case: it ended without a verdict.
 	Error Status = "error"
+	// NotJudged: the requirement's specs ran but could not judge it,
+	// because the server broke another requirement they need (a check of
+	// TCP-EOF that saw the wrong bytes): Observed names that requirement,
+	// which fails in its stead.
+	NotJudged Status = "not-judged"
 )
+
+// Statuses lists every status a requirement can have, as CONTRACT.md does.
+var Statuses = []Status{Pass, Fail, Skip, NotJudged, Error}
 
 // Requirement is one requirement's line of the report.
 type Requirement struct {
@@ -85,15 +95,21 @@ const maxText = 2000
 
 // Build makes the conformance report of the suite report r for the target
 // described by target. Each spec counts for every requirement ID among its
-// labels. A requirement's status is fail if any of its specs failed (a
-// violation observed, or the server died or hung while it was checked),
-// else error if the harness could not judge one, else skip if none ran,
-// else pass. An INFO requirement never fails: what its specs saw is its
-// observation. A failure of the suite's setup makes every requirement
-// error, with the setup's failure message.
+// labels. A requirement's status is fail if one of its specs failed on its
+// account (a violation of it observed, the server died while it was
+// checked, or a failure the spec raised itself) or if a spec of another
+// requirement failed on a violation of it; else error if the harness could
+// not judge one of its specs (a harness error, or a spec that timed out,
+// panicked or was aborted or interrupted: no verdict, whatever the server
+// did); else not-judged if a spec of it failed only on violations of other
+// requirements; else skip if none ran, else pass. An INFO requirement
+// never fails: what its specs saw is its observation. A failure of the
+// suite's setup makes every requirement error, with the setup's failure
+// message.
 func Build(r types.Report, target string) Report {
 	rep := Report{Target: target, Seed: r.SuiteConfig.RandomSeed, Version: Version()}
 	byID := map[string][]types.SpecReport{}
+	seenBy := map[string][]types.SpecReport{} // failed specs of other requirements that saw a violation of it
 	harnessFirst := false
 	rn := run{seed: rep.Seed, labelFilter: r.SuiteConfig.LabelFilter}
 	for _, sr := range r.SpecReports {
@@ -120,23 +136,70 @@ func Build(r types.Report, target string) Report {
 			rn.ended = strings.TrimPrefix(firstLine(sr.FailureMessage()), HarnessPrefix)
 			rep.Notes = append(rep.Notes, "the run ended early: "+rn.ended)
 		}
+		labelled := map[string]bool{}
 		for _, l := range sr.Labels() {
 			if _, ok := check.Lookup(l); ok {
 				byID[l] = append(byID[l], sr)
+				labelled[l] = true
+			}
+		}
+		// A violation counts against the requirement it names, whichever
+		// spec observed it; not what the clients saw of a server that
+		// went away, which is the symptom of the spec's own failure.
+		if sr.State == types.SpecStateFailed {
+			if o, _ := OutcomeOf(sr); o.Harness == "" && o.Server == "" {
+				for _, id := range o.Violations.IDs() {
+					if !labelled[id] {
+						seenBy[id] = append(seenBy[id], sr)
+					}
+				}
 			}
 		}
 	}
 	for _, req := range check.Requirements {
-		specs := byID[req.ID]
+		specs, others := byID[req.ID], seenBy[req.ID]
 		// The first failure is the first in declaration order, so the
 		// report does not depend on the order the specs ran in.
-		slices.SortStableFunc(specs, func(a, b types.SpecReport) int {
-			return cmp.Or(cmp.Compare(a.FileName(), b.FileName()), cmp.Compare(a.LineNumber(), b.LineNumber()), cmp.Compare(a.FullText(), b.FullText()))
-		})
+		slices.SortStableFunc(specs, declared)
+		slices.SortStableFunc(others, declared)
 		rn.harnessErr = rep.HarnessError
-		rep.Requirements = append(rep.Requirements, rn.judge(req, specs))
+		rep.Requirements = append(rep.Requirements, rn.judge(req, specs, others))
 	}
 	return rep
+}
+
+// declared orders specs as they are declared.
+func declared(a, b types.SpecReport) int {
+	return cmp.Or(cmp.Compare(a.FileName(), b.FileName()), cmp.Compare(a.LineNumber(), b.LineNumber()), cmp.Compare(a.FullText(), b.FullText()))
+}
+
+// blames reports whether a spec labelled id that failed with outcome o
+// failed on id's account: it observed a violation of id, the server went
+// away while id was checked, or the spec failed without recording any
+// violation (a failure it raised itself). A spec whose violations all
+// belong to other requirements did not judge id.
+func blames(o Outcome, id string) bool {
+	if len(o.Violations) == 0 || o.Server != "" {
+		return true
+	}
+	return slices.Contains(o.Violations.IDs(), id)
+}
+
+// noVerdict says why a spec in state s ended without a verdict ("" when it
+// did end with one): ginkgo's timeout, a panic, an abort or an interrupt
+// end a spec whatever the server did.
+func noVerdict(s types.SpecState) string {
+	switch s {
+	case types.SpecStateTimedout:
+		return "the spec timed out"
+	case types.SpecStatePanicked:
+		return "the spec panicked"
+	case types.SpecStateAborted:
+		return "the spec was aborted"
+	case types.SpecStateInterrupted:
+		return "interrupted"
+	}
+	return ""
 }
 
 // run is what judging a requirement needs to know about the whole run.
@@ -163,8 +226,9 @@ func (rn run) unjudged(sr types.SpecReport) bool {
 	return ok && err == nil
 }
 
-// judge gives one requirement its line of the report.
-func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement {
+// judge gives one requirement its line of the report, from its specs and
+// the failed specs of other requirements that observed a violation of it.
+func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Requirement {
 	seed := rn.seed
 	out := Requirement{ID: req.ID, Level: req.Level, Status: Skip}
 	if rn.harnessErr != "" {
@@ -174,12 +238,13 @@ func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement
 		return out
 	}
 	var cutShort *types.SpecReport
-	var failed, errored, observed *types.SpecReport
-	var failedO, erroredO, observedO Outcome
+	var failed, errored, observed, unjudged *types.SpecReport
+	var failedO, observedO, unjudgedO Outcome
+	erroredWhy := ""
 	skipped := ""
 	for i := range specs {
 		sr := &specs[i]
-		o, _ := outcomeOf(*sr)
+		o, _ := OutcomeOf(*sr)
 		switch {
 		case sr.State.Is(types.SpecStatePending | types.SpecStateSkipped | types.SpecStateInvalid):
 			if skipped == "" {
@@ -189,9 +254,16 @@ func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement
 				cutShort = sr
 			}
 			continue
-		case sr.State == types.SpecStateInterrupted || o.Harness != "":
+		case o.Harness != "" || noVerdict(sr.State) != "":
 			if errored == nil {
-				errored, erroredO = sr, o
+				errored = sr
+				erroredWhy = o.Harness
+				if why := noVerdict(sr.State); erroredWhy == "" && why != "" {
+					erroredWhy = why
+					if msg := strings.TrimPrefix(firstLine(sr.FailureMessage()), HarnessPrefix); msg != "" {
+						erroredWhy += ": " + msg
+					}
+				}
 			}
 			continue
 		case sr.Failed() && req.Level == check.Info:
@@ -203,6 +275,11 @@ func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement
 				if len(o.Violations) == 0 && o.Server == "" && o.Observed == "" {
 					observedO.Observed = oneLine(sr.FailureMessage())
 				}
+			}
+			continue
+		case sr.Failed() && !blames(o, req.ID):
+			if unjudged == nil {
+				unjudged, unjudgedO = sr, o
 			}
 			continue
 		case sr.Failed():
@@ -217,13 +294,20 @@ func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement
 			observed, observedO = sr, o
 		}
 	}
+	if failed == nil && req.Level != check.Info && len(others) > 0 {
+		// No spec of its own failed on it, but another spec saw it broken.
+		failed = &others[0]
+		failedO, _ = OutcomeOf(*failed)
+		failedO.Server = ""
+		out.Specs++
+	}
 	switch {
 	case failed != nil:
 		out.Status = Fail
 		out.Observed, out.Expected, out.Evidence = describe(req, *failed, failedO, seed)
 	case errored != nil:
 		out.Status = Error
-		msg := erroredO.Harness
+		msg := erroredWhy
 		if msg == "" {
 			msg = strings.TrimPrefix(firstLine(errored.FailureMessage()), HarnessPrefix)
 		}
@@ -233,6 +317,11 @@ func (rn run) judge(req check.Requirement, specs []types.SpecReport) Requirement
 		out.Observed = "not judged: " + msg
 		out.Expected = req.Rule
 		out.Evidence = evidence("", *errored, seed)
+	case unjudged != nil:
+		out.Status = NotJudged
+		out.Observed = "not judged: needs " + strings.Join(unjudgedO.Violations.IDs(), ", ")
+		out.Expected = req.Rule
+		out.Evidence = evidence("", *unjudged, seed)
 	case cutShort != nil:
 		// Some of its specs never ran: not fully judged.
 		out.Status = Error
@@ -272,8 +361,10 @@ func describe(req check.Requirement, sr types.SpecReport, o Outcome, seed int64)
 	return observed, expected, evidence_
 }
 
-// describeViolation describes the first violation of a failed spec, or its
-// failure message when it recorded none.
+// describeViolation describes the first violation of req in a failed spec,
+// or its failure message when it recorded none. A violation of another
+// requirement describes it only under a server's exit, as what the clients
+// saw of it: otherwise the spec did not fail on req's account (see blames).
 func describeViolation(req check.Requirement, sr types.SpecReport, o Outcome, seed int64) (observed, expected, evidence_ string) {
 	var v *check.Violation
 	for _, x := range o.Violations {
@@ -282,7 +373,9 @@ func describeViolation(req check.Requirement, sr types.SpecReport, o Outcome, se
 			break
 		}
 	}
-	if v == nil && len(o.Violations) > 0 {
+	if v == nil && o.Server != "" && len(o.Violations) > 0 {
+		// The server's exit is the failure; what the clients saw of it
+		// may be filed under other requirements.
 		v = o.Violations[0]
 	}
 	if v != nil {

@@ -401,9 +401,8 @@ func TestBuildInfoServerDied(t *testing.T) {
 			specs[i] = spec("empty", "TCP-EMPTYWRITE", 50, types.SpecStatePassed, &Outcome{ID: "TCP-EMPTYWRITE", Server: "server exited (status 1) while checking TCP-EMPTYWRITE"})
 		}
 	}
-	// An INFO spec that failed for another reason (it timed out) is an
-	// observation too.
-	specs = append(specs, spec("slow", "TCP-EMPTYWRITE", 60, types.SpecStateTimedout, nil))
+	// An INFO spec that failed for another reason is an observation too.
+	specs = append(specs, spec("slow", "TCP-EMPTYWRITE", 60, types.SpecStateFailed, nil))
 	r := Build(suite(specs...), "t")
 	q := byID(t, r, "TCP-EMPTYWRITE")
 	if q.Status != Pass || !strings.HasPrefix(q.Observed, "server exited (status 1)") || q.Specs != 2 {
@@ -451,5 +450,69 @@ func TestVersion(t *testing.T) {
 	// A test binary is built from the work tree: no module version.
 	if v := Version(); v != "devel" && !strings.HasPrefix(v, "v") {
 		t.Errorf("Version() = %q, want devel or a module version", v)
+	}
+}
+
+// A spec that ended without a verdict (ginkgo's timeout, a panic in the
+// harness) fails nothing: its requirement is not judged, and the report
+// says why, even when the message names the requirement.
+func TestBuildNoVerdictIsNotAFailure(t *testing.T) {
+	for _, tc := range []struct {
+		state types.SpecState
+		says  string
+	}{
+		{types.SpecStateTimedout, "not judged: the spec timed out"},
+		{types.SpecStatePanicked, "not judged: the spec panicked"},
+		{types.SpecStateInterrupted, "not judged: interrupted"},
+	} {
+		t.Run(tc.state.String(), func(t *testing.T) {
+			sr := spec("TCP-EOF slow", "TCP-EOF", 99, tc.state, &Outcome{ID: "TCP-EOF"})
+			sr.Failure.Message = "TCP-EOF: no EOF within the timeout"
+			r := Build(suite(append(passingSuite(), sr)...), "t")
+			q := byID(t, r, "TCP-EOF")
+			if q.Status != Error || !strings.HasPrefix(q.Observed, tc.says) {
+				t.Errorf("TCP-EOF = %s (%q), want error saying %q", q.Status, q.Observed, tc.says)
+			}
+			if c := r.Counts(); c[Fail] != 0 {
+				t.Errorf("%d requirements failed, want none", c[Fail])
+			}
+		})
+	}
+}
+
+// A spec that failed on another requirement's violation fails that
+// requirement, not the one it is labelled with, which is not judged and
+// says what it needs.
+func TestBuildViolationCountsAgainstItsRequirement(t *testing.T) {
+	v := &check.Violation{ID: "TCP-BYTES", Case: "a", Expected: "upper(request)", Observed: "byte 0x7a changed to 0x7a", Where: "offset 3"}
+	eof := spec("TCP-EOF after 64 KiB", "TCP-EOF", 99, types.SpecStateFailed, &Outcome{ID: "TCP-EOF", Violations: check.Violations{v}})
+	r := Build(suite(append(passingSuite(), eof)...), "t")
+	q := byID(t, r, "TCP-EOF")
+	if q.Status != NotJudged || q.Observed != "not judged: needs TCP-BYTES" {
+		t.Errorf("TCP-EOF = %s (%q), want not-judged, needing TCP-BYTES", q.Status, q.Observed)
+	}
+	b := byID(t, r, "TCP-BYTES")
+	if b.Status != Fail || b.Observed != v.Observed || !strings.Contains(b.Evidence, `spec "TCP-EOF TCP-EOF after 64 KiB"`) {
+		t.Errorf("TCP-BYTES = %s (%q; %q), want fail with the violation and the spec that saw it", b.Status, b.Observed, b.Evidence)
+	}
+	// A violation of its own fails it, whatever else the spec saw.
+	own := &check.Violation{ID: "TCP-EOF", Expected: "EOF", Observed: "a reset"}
+	both := spec("TCP-EOF both", "TCP-EOF", 98, types.SpecStateFailed, &Outcome{ID: "TCP-EOF", Violations: check.Violations{v, own}})
+	r = Build(suite(append(passingSuite(), eof, both)...), "t")
+	if q := byID(t, r, "TCP-EOF"); q.Status != Fail || q.Observed != "a reset" {
+		t.Errorf("TCP-EOF = %s (%q), want fail on its own violation", q.Status, q.Observed)
+	}
+	if md := r.Markdown(); !strings.Contains(md, "| TCP-BYTES | MUST | **fail** |") {
+		t.Errorf("Markdown lacks TCP-BYTES failed:\n%s", md)
+	}
+	// What the clients saw of a server that went away fails nothing else.
+	died := spec("TCP-EOF died", "TCP-EOF", 97, types.SpecStateFailed, &Outcome{ID: "TCP-EOF", Violations: check.Violations{v}, Server: "server exited (status 2) while checking TCP-EOF"})
+	r = Build(suite(append(passingSuite(), died)...), "t")
+	if q, b := byID(t, r, "TCP-EOF"), byID(t, r, "TCP-BYTES"); q.Status != Fail || b.Status != Pass {
+		t.Errorf("TCP-EOF = %s, TCP-BYTES = %s after the server died; want fail, pass", q.Status, b.Status)
+	}
+	r = Build(suite(append(passingSuite(), eof)...), "t")
+	if md := r.Markdown(); !strings.Contains(md, "1 not judged (another requirement failed)\n") {
+		t.Errorf("Markdown does not count the requirement not judged:\n%s", md)
 	}
 }

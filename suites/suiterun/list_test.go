@@ -22,7 +22,7 @@ func TestListDryRunsTheSuites(t *testing.T) {
 		got = append(got, s.Text)
 	}
 	// The label filter "tcp" of the sample leaves the UDP spec out.
-	if want := []string{"TCP-EOF half-close", "TCP-BYTES all bytes"}; !slices.Equal(got, want) {
+	if want := []string{"TCP-EOF half-close", "TCP-EOF slow", "TCP-BYTES all bytes"}; !slices.Equal(got, want) {
 		t.Errorf("specs %q, want %q", got, want)
 	}
 	b, err := os.ReadFile(record)

@@ -85,15 +85,26 @@ type Spec struct {
 	State string
 	// Failure is the first line of its failure message, if any.
 	Failure string
+	// Outcome is what the spec's check found (report.Outcome): the
+	// violations it observed, each naming its requirement, and what
+	// happened to the server. HasOutcome is false when the spec attached
+	// none (it was skipped, or ended before its check did).
+	Outcome    report.Outcome
+	HasOutcome bool
 	// RunTime is how long it ran.
 	RunTime time.Duration
 }
 
-// Failed reports whether the spec failed (a timeout and a panic are
-// failures too).
-func (s Spec) Failed() bool {
+// Failed reports whether the spec ended with a verdict against the server:
+// ginkgo's state "failed". A spec that timed out, panicked or was aborted
+// or interrupted did not fail: it ended without a verdict (see Ended).
+func (s Spec) Failed() bool { return s.State == "failed" }
+
+// Ended reports whether the spec ended without a verdict: ginkgo's timeout,
+// a panic, an abort or an interrupt ended it, whatever the server did.
+func (s Spec) Ended() bool {
 	switch s.State {
-	case "failed", "timedout", "aborted", "panicked", "interrupted":
+	case "timedout", "aborted", "panicked", "interrupted":
 		return true
 	}
 	return false
@@ -109,8 +120,8 @@ func (s Spec) Has(l string) bool {
 	return false
 }
 
-// FailedSpecs returns the specs labelled id that failed, or every failed
-// spec when id is "".
+// FailedSpecs returns the specs labelled id that failed (ended in ginkgo's
+// state "failed"), or every failed spec when id is "".
 func (r *Result) FailedSpecs(id string) []Spec {
 	var out []Spec
 	for _, s := range r.Specs {
@@ -260,6 +271,7 @@ func readSpecs(path string) ([]Spec, error) {
 			if sr.State == types.SpecStateSkipped && sr.FailureMessage() == "" && !selected(r, sr) {
 				continue
 			}
+			o, has := report.OutcomeOf(sr)
 			specs = append(specs, Spec{
 				Text:       sr.FullText(),
 				Containers: sr.ContainerHierarchyTexts,
@@ -267,6 +279,8 @@ func readSpecs(path string) ([]Spec, error) {
 				Labels:     sr.Labels(),
 				State:      sr.State.String(),
 				Failure:    firstLine(sr.FailureMessage()),
+				Outcome:    o,
+				HasOutcome: has,
 				RunTime:    sr.RunTime,
 			})
 		}

@@ -67,7 +67,13 @@ func sampleReports() (report.Report, []types.Report) {
 			{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStatePassed},
 			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"TCP-EOF"}, LeafNodeText: "half-close",
 				ContainerHierarchyLabels: [][]string{{"TCP-EOF", "tcp"}}, State: types.SpecStateFailed,
-				Failure: types.Failure{Message: "TCP-EOF: expected EOF\nobserved a reset"}},
+				Failure: types.Failure{Message: "TCP-EOF: expected EOF\nobserved a reset"},
+				ReportEntries: types.ReportEntries{{Name: report.EntryName, Value: types.WrapEntryValue(report.Outcome{ID: "TCP-EOF",
+					Violations: check.Violations{{ID: "TCP-EOF", Expected: "EOF", Observed: "a reset"}}})}}},
+			// Ended by its timeout: no verdict, so not failed.
+			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"TCP-EOF"}, LeafNodeText: "slow",
+				ContainerHierarchyLabels: [][]string{{"TCP-EOF", "tcp"}}, State: types.SpecStateTimedout,
+				Failure: types.Failure{Message: "A spec timeout occurred"}},
 			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"TCP-BYTES"}, LeafNodeText: "all bytes",
 				ContainerHierarchyLabels: [][]string{{"TCP-BYTES", "tcp"}}, State: types.SpecStatePassed},
 			{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"UDP-ONCE"}, LeafNodeText: "once",
@@ -104,12 +110,21 @@ func TestRunPassesTheOptionsAndReadsTheReports(t *testing.T) {
 	}
 	// The spec the label filter left out is not listed; the others are,
 	// with their labels and the first line of their failure.
-	if len(res.Specs) != 2 {
-		t.Fatalf("Specs = %+v, want the 2 selected specs", res.Specs)
+	if len(res.Specs) != 3 {
+		t.Fatalf("Specs = %+v, want the 3 selected specs", res.Specs)
 	}
 	failed := res.FailedSpecs("TCP-EOF")
 	if len(failed) != 1 || failed[0].Text != "TCP-EOF half-close" || failed[0].Leaf != "half-close" || failed[0].Containers[0] != "TCP-EOF" || failed[0].Failure != "TCP-EOF: expected EOF" || !failed[0].Has("tcp") {
 		t.Errorf("FailedSpecs(TCP-EOF) = %+v", failed)
+	}
+	// The spec's outcome is read back from ginkgo's report.
+	if f := failed[0]; !f.HasOutcome || len(f.Outcome.Violations) != 1 || f.Outcome.Violations[0].Error() != "TCP-EOF: expected EOF; observed a reset" {
+		t.Errorf("outcome of the failed spec = %+v (has %v)", f.Outcome, f.HasOutcome)
+	}
+	for _, s := range res.Specs {
+		if s.Leaf == "slow" && (s.Failed() || !s.Ended() || s.HasOutcome) {
+			t.Errorf("the timed-out spec: Failed %v, Ended %v, HasOutcome %v; want ended without a verdict", s.Failed(), s.Ended(), s.HasOutcome)
+		}
 	}
 	if n := len(res.FailedSpecs("")); n != 1 {
 		t.Errorf("%d failed specs, want 1", n)

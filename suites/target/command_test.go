@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/upcheck/upcheck/internal/slow"
 )
 
 // upperPy is the seed's pair of socketserver servers, taking the TCP and UDP
@@ -219,7 +221,7 @@ func TestCommandExitingAtOnce(t *testing.T) {
 			if n := len(pids.started()); n != tc.runs {
 				t.Errorf("ran %d times, want %d", n, tc.runs)
 			}
-			if took > 2*time.Second {
+			if took > slow.Bound(2*time.Second) {
 				t.Errorf("took %v to report, want well under 10 s", took)
 			}
 			// The shell was the group's only process, and is reaped.
@@ -260,7 +262,7 @@ func TestCommandNeverAnswering(t *testing.T) {
 		if herr.Output != "waiting" {
 			t.Errorf("Output = %q", herr.Output)
 		}
-		if took < bound || took > bound+3*time.Second {
+		if took < bound || took > bound+slow.Bound(3*time.Second) {
 			t.Errorf("took %v, want the %v bound and the stop", took, bound)
 		}
 		if n := len(pids.started()); n != 1 {
@@ -446,7 +448,7 @@ func TestCloseKillsWhatIgnoresSIGTERM(t *testing.T) {
 	if err := tg.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if took := time.Since(begin); took < stopGrace || took > stopGrace+2*time.Second {
+	if took := time.Since(begin); took < stopGrace || took > stopGrace+slow.Bound(2*time.Second) {
 		t.Errorf("Close took %v, want the %v grace then SIGKILL", took, stopGrace)
 	}
 	pids.checkGone(t)
