@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/suiterun"
 	"github.com/upcheck/upcheck/suites/target"
@@ -99,27 +100,31 @@ func TestSuiteAgainstHostileCommands(t *testing.T) {
 	t.Parallel()
 	_, hostiled := build(t)
 	for _, tc := range []struct {
-		name, args, labels string
-		fail               []string // the requirements that must fail; every other one is skipped
-		says               []string // what the output must say
-		within             time.Duration
+		name, args string
+		fail       []check.Req // the requirements selected, which must fail; every other one is skipped
+		says       []string    // what the output must say
+		within     time.Duration
 	}{
-		{"endless stream", "-tcp {tcp} -tcp-mode endless", "TCP-ROUNDTRIP || TCP-STREAM",
-			[]string{"TCP-ROUNDTRIP", "TCP-STREAM"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
-		{"trickle", "-tcp {tcp} -tcp-mode trickle", "TCP-EOF",
-			[]string{"TCP-EOF"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
-		{"never closes", "-tcp {tcp} -tcp-mode no-close", "TCP-EOF",
-			[]string{"TCP-EOF"}, []string{"no EOF within the timeout"}, 40 * time.Second},
-		{"dies mid-run", "-tcp {tcp} -die-after 100", "TCP-CHURN",
-			[]string{"TCP-CHURN"}, []string{"server exited (status 3) while checking TCP-CHURN", "hostiled: dying after 100 connections"}, 40 * time.Second},
-		{"hangs mid-run", "-tcp {tcp} -stall-after 300", "TCP-CHURN",
-			[]string{"TCP-CHURN"}, []string{"then timeout"}, 40 * time.Second},
-		{"udp flood", "-udp {udp} -udp-mode flood", "UDP-ONCE || UDP-CONCURRENT || UDP-ROUNDTRIP",
-			[]string{"UDP-ONCE", "UDP-CONCURRENT", "UDP-ROUNDTRIP"}, []string{"observed a datagram longer than"}, 40 * time.Second},
+		{"endless stream", "-tcp {tcp} -tcp-mode endless",
+			[]check.Req{check.ReqTCPRoundTrip, check.ReqTCPStream}, []string{"reply differs from upper(request)"}, 40 * time.Second},
+		{"trickle", "-tcp {tcp} -tcp-mode trickle",
+			[]check.Req{check.ReqTCPEOF}, []string{"reply differs from upper(request)"}, 40 * time.Second},
+		{"never closes", "-tcp {tcp} -tcp-mode no-close",
+			[]check.Req{check.ReqTCPEOF}, []string{"no EOF within the timeout"}, 40 * time.Second},
+		{"dies mid-run", "-tcp {tcp} -die-after 100",
+			[]check.Req{check.ReqTCPChurn}, []string{"server exited (status 3) while checking TCP-CHURN", "hostiled: dying after 100 connections"}, 40 * time.Second},
+		{"hangs mid-run", "-tcp {tcp} -stall-after 300",
+			[]check.Req{check.ReqTCPChurn}, []string{"then timeout"}, 40 * time.Second},
+		{"udp flood", "-udp {udp} -udp-mode flood",
+			[]check.Req{check.ReqUDPOnce, check.ReqUDPConcurrent, check.ReqUDPRoundTrip}, []string{"observed a datagram longer than"}, 40 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runSuite(t, hostiled+" "+tc.args, tc.labels)
+			var labels []string
+			for _, id := range tc.fail {
+				labels = append(labels, string(id))
+			}
+			r := runSuite(t, hostiled+" "+tc.args, strings.Join(labels, " || "))
 			if r.code != 1 {
 				t.Errorf("exit status %d, want 1", r.code)
 			}
@@ -145,7 +150,7 @@ func TestSuiteAgainstHostileCommands(t *testing.T) {
 			for _, req := range r.report.Requirements {
 				want := report.Skip
 				for _, id := range tc.fail {
-					if id == req.ID {
+					if string(id) == req.ID {
 						want = report.Fail
 					}
 				}
