@@ -22,13 +22,20 @@ func referenceEnv(t *testing.T) check.Env {
 }
 
 // TestTableCoversEveryRequirement checks the table's shape: every
-// requirement has cases and every case a known requirement, a unique name,
+// requirement has cases and every case a known requirement, the
+// requirement and labels of the other cases of its topic, a unique name,
 // its requirement and protocol among its labels, a timeout, a check and
 // the place it is declared; INFO cases say what they saw.
 func TestTableCoversEveryRequirement(t *testing.T) {
 	cases := check.Table(check.Options{Seed: 1})
 	seen := map[string]bool{}
+	topics := map[string]check.Case{}
 	for _, c := range cases {
+		if first, ok := topics[c.Topic]; ok && (first.Req != c.Req || !slices.Equal(first.Labels, c.Labels)) {
+			t.Errorf("%q: requirement %s, labels %v; its topic's first case has %s, %v", c.FullName(), c.Req, c.Labels, first.Req, first.Labels)
+		} else if !ok {
+			topics[c.Topic] = c
+		}
 		req, ok := c.Req.Requirement()
 		if !ok {
 			t.Errorf("%q: unknown requirement %q", c.FullName(), c.Req)
