@@ -29,8 +29,10 @@ var table = check.Table(check.Options{Seed: 1})
 // probe is one check against a hostile server, and the requirement its
 // failure must name.
 type probe struct {
-	name    string
-	want    check.Req // the requirement the failure names
+	name string
+	want check.Req // the requirement the failure names
+	// run is the case's check itself, not Case.Run: it must end within
+	// the spec's timeout by its own doing.
 	run     func(ctx context.Context, e check.Env) error
 	timeout time.Duration // the spec's timeout, before scaling
 	// heavy probes allocate megabytes; they run alone, so that their
