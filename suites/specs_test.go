@@ -35,7 +35,7 @@ func describeCases() bool {
 		}
 	}
 	for _, t := range topics {
-		Describe(t.Topic, Label(t.AllLabels()...), func() {
+		Describe(t.Topic, Label(t.AllLabels()...), located(t), func() {
 			describeTopic(cases().Select(func(c check.Case) bool { return c.Topic == t.Topic }))
 		})
 	}
@@ -56,7 +56,7 @@ func describeTopic(cs check.Cases) {
 		for ; i < len(cs) && cs[i].Group == c.Group; i++ {
 			entries = append(entries, Entry(cs[i].Name, append([]any{cs[i]}, decorations(cs[i])...)...))
 		}
-		DescribeTable(c.Group, judge, entries)
+		DescribeTable(c.Group, judge, entries, located(c))
 	}
 }
 
@@ -67,10 +67,16 @@ func decorations(c check.Case) []any {
 	if c.Serial {
 		d = append(d, Serial)
 	}
-	if file, line := c.Declared(); file != "" {
-		d = append(d, types.CodeLocation{FileName: file, LineNumber: line})
-	}
-	return d
+	return append(d, located(c))
+}
+
+// located is the code location of where c is declared, for its spec and
+// for the containers it heads: ginkgo orders the specs by their locations
+// before it shuffles the top-level containers, so that run order, like the
+// report's, follows the table.
+func located(c check.Case) types.CodeLocation {
+	file, line := c.Declared()
+	return types.CodeLocation{FileName: file, LineNumber: line}
 }
 
 // judge runs case c against the target and hands what it found to the
