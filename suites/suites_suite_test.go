@@ -1,7 +1,7 @@
-// Package suites is upcheck's conformance suite: ginkgo specs, one file per
-// requirement group of SEMANTICS.md, each labelled with its requirement ID
-// and protocol, run against the target the settings of CONTRACT.md name (the
-// reference servers in process when none is set). At the end it prints the
+// Package suites is upcheck's conformance suite: a ginkgo spec for each case
+// of check.Table, labelled with its requirement ID and protocol, run against
+// the target the settings of CONTRACT.md name (the reference servers in
+// process when none is set). At the end it prints the
 // conformance report in the terminal and writes it where UPCHECK_REPORT says.
 //
 //	go tool ginkgo ./suites
@@ -11,7 +11,6 @@ package suites
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -107,17 +106,6 @@ func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "upcheck conformance")
 }
-
-// Spec timeouts, before scaling. Every check bounds each of its own steps
-// well within them; they only guarantee that no spec outlives them, whatever
-// the server does.
-const (
-	// specTimeout bounds an ordinary spec.
-	specTimeout = 30 * time.Second
-	// heavyTimeout bounds a spec that runs hundreds or thousands of
-	// connections or datagrams.
-	heavyTimeout = 120 * time.Second
-)
 
 // scaled multiplies a spec's timeout by the time scale.
 func scaled(d time.Duration) time.Duration { return settings.Scale(d) }
@@ -272,28 +260,6 @@ func requirementOf(sr SpecReport) string {
 	return ""
 }
 
-// within is the SpecTimeout of an ordinary spec.
-func within() SpecTimeout { return SpecTimeout(scaled(specTimeout)) }
-
-// heavy is the SpecTimeout of a spec that runs many connections.
-func heavy() SpecTimeout { return SpecTimeout(scaled(heavyTimeout)) }
-
-// bound gives a spec's context a deadline. Ginkgo cancels it at the spec's
-// timeout but gives it no deadline, and the clients bound an operation
-// whose context has none by their own unscaled default (5 s): a check's
-// reader that lives as long as its connection (an idle client that waits
-// longer than that, a large exchange with a slow server) would time out
-// for nothing. The deadline is the longest spec timeout; the spec's own
-// timeout still ends it first.
-func bound(ctx SpecContext) context.Context {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx
-	}
-	c, cancel := context.WithTimeout(ctx, scaled(heavyTimeout))
-	DeferCleanup(cancel)
-	return c
-}
-
 // env is where and how the checks find the target now.
 func env() check.Env { return shared.Env(logf) }
 
@@ -317,15 +283,16 @@ func logf(format string, args ...any) {
 	}
 }
 
-// verify hands what a check found about requirement id to the conformance
-// report and judges the spec: a violation of a MUST requirement fails it,
-// with the violations (requirement, case, expected, observed, where) as the
-// failure text; SHOULD findings are reported only. A server that went away
-// during the check fails the spec with that as the headline. An error that
-// holds no violation means the check could not judge: a harness error.
-func verify(id string, err error) {
+// verify hands what case c's check found to the conformance report and
+// judges the spec: a violation of a MUST requirement fails it, with the
+// violations (requirement, case, expected, observed, where) as the failure
+// text; SHOULD findings are reported only. A server that went away during
+// the check fails the spec with that as the headline. An error that holds
+// no violation means the check could not judge: a harness error.
+func verify(c check.Case, err error) {
 	GinkgoHelper()
-	req, ok := check.Lookup(id)
+	id := string(c.Req)
+	_, ok := c.Req.Requirement()
 	Expect(ok).To(BeTrue(), "unknown requirement %q", id)
 	o, down := outcome(id, err)
 	AddReportEntry(report.EntryName, o, ReportEntryVisibilityNever)
@@ -339,26 +306,27 @@ func verify(id string, err error) {
 	case o.Harness != "":
 		Fail(harnessPrefix + o.Harness)
 	}
-	if req.Level != check.Must {
+	if c.Level() != check.Must {
 		if err != nil {
-			GinkgoWriter.Printf("%s (%s: reported, does not fail the run):\n%s\n", id, req.Level, err)
+			GinkgoWriter.Printf("%s (%s: reported, does not fail the run):\n%s\n", id, c.Level(), err)
 		}
 		return
 	}
 	Expect(o.Violations.Err()).NotTo(HaveOccurred())
 }
 
-// observe hands an INFO requirement's observation to the report: what the
-// check found, or seen when it found nothing to remark on. It never fails
-// the spec: even a server that went away during it is an observation (and
-// is restarted for the next spec).
-func observe(id string, err error, seen string) {
+// observe hands an INFO case's observation to the report: what the check
+// found, or the case's Seen when it found nothing to remark on. It never
+// fails the spec: even a server that went away during it is an observation
+// (and is restarted for the next spec).
+func observe(c check.Case, err error) {
+	id := string(c.Req)
 	o, _ := outcome(id, err)
 	if err == nil {
-		o.Observed = seen
+		o.Observed = c.Seen
 	}
 	AddReportEntry(report.EntryName, o, ReportEntryVisibilityNever)
-	GinkgoWriter.Printf("%s (INFO): %s\n", id, cmp.Or(o.Server, o.Harness, errText(err), seen))
+	GinkgoWriter.Printf("%s (INFO): %s\n", id, cmp.Or(o.Server, o.Harness, errText(err), c.Seen))
 }
 
 // outcome is what a check found about requirement id, with what happened

@@ -2,6 +2,7 @@ package hostile_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"runtime"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/upcheck/upcheck/clients"
 	"github.com/upcheck/upcheck/lab/mutants"
 	"github.com/upcheck/upcheck/servers/serverstest"
 	"github.com/upcheck/upcheck/suites/check"
@@ -20,79 +20,61 @@ import (
 // hostile server end sooner.
 const scale = 0.3
 
-// specTimeout is the suite's timeout of an ordinary spec, before scaling:
-// every check must end well within it, whatever the server does.
-const specTimeout = 30 * time.Second
-
 // maxHeapGrowth bounds how much a check's memory may grow: the harness
 // keeps at most its cap of what a server sends.
 const maxHeapGrowth = 64 << 20
+
+// table is the conformance table the probes are picked from.
+var table = check.Table(check.Options{Seed: 1})
 
 // probe is one check against a hostile server, and the requirement its
 // failure must name.
 type probe struct {
 	name string
-	want string // the requirement the failure names
-	run  func(ctx context.Context, e check.Env) error
+	want check.Req // the requirement the failure names
+	// run is the case's check itself, not Case.Run: it must end within
+	// the spec's timeout by its own doing.
+	run     func(ctx context.Context, e check.Env) error
+	timeout time.Duration // the spec's timeout, before scaling
 	// heavy probes allocate megabytes; they run alone, so that their
 	// heap growth is theirs.
 	heavy bool
 }
 
-var (
-	roundTrip = probe{"round trip", "TCP-ROUNDTRIP", func(ctx context.Context, e check.Env) error {
-		return check.TCPRoundTrip(ctx, e, "the seed client's line", []byte("client33333"))
-	}, false}
-	eof = probe{"eof", "TCP-EOF", func(ctx context.Context, e check.Env) error {
-		return check.TCPEOF(ctx, e, "write then half-close", []byte("hello, world"))
-	}, false}
-	stream = probe{"stream 2 MiB", "TCP-STREAM", func(ctx context.Context, e check.Env) error {
-		return check.TCPStream(ctx, e, check.StreamCase{Name: "2 MiB in 64 KiB writes", Payload: clients.Payload(6, 2<<20), Chunks: []int{64 << 10}})
-	}, true}
-	proxied = probe{"stream through 1-byte segments", "TCP-STREAM", func(ctx context.Context, e check.Env) error {
-		oneByte := check.StreamFaults{Segment: 1, Delay: 100 * time.Microsecond}
-		return check.TCPStreamThroughProxy(ctx, e, check.StreamCase{Name: "1 KiB", Payload: clients.Payload(6, 1<<10)}, check.NetFaults{Up: oneByte, Down: oneByte})
-	}, false}
-	allBytes = probe{"bytes", "TCP-BYTES", func(ctx context.Context, e check.Env) error {
-		p := make([]byte, 256)
-		for i := range p {
-			p[i] = byte(i)
+// pick returns a probe of the table's first case of requirement req whose
+// name starts with name.
+func pick(req check.Req, name string, heavy bool) probe {
+	for _, c := range table.Select(check.Only(req)) {
+		if strings.HasPrefix(c.Name, name) {
+			return probe{string(req) + " " + c.Name, req, c.Check, c.Timeout, heavy}
 		}
-		return check.TCPBytes(ctx, e, "all 256 byte values", p)
-	}, false}
-	reset = probe{"reset", "TCP-RESET", func(ctx context.Context, e check.Env) error {
-		return check.TCPReset(ctx, e, check.ResetDuringReply)
-	}, true}
-	churn = probe{"churn", "TCP-CHURN", func(ctx context.Context, e check.Env) error {
-		return check.TCPChurn(ctx, e, 100, 50, 10, 7)
-	}, false}
-	concurrent = probe{"concurrent", "TCP-CONCURRENT", func(ctx context.Context, e check.Env) error {
-		return check.TCPConcurrent(ctx, e, 2, 5, 3, 10*time.Millisecond)
-	}, false}
-	// script is a fuzzer's script: with no ID, each violation names the
-	// requirement its symptom breaks.
-	script = func(want string) probe {
+	}
+	return probe{name: fmt.Sprintf("%s %s (no such case)", req, name), want: req}
+}
+
+var (
+	roundTrip     = pick(check.ReqTCPRoundTrip, "the seed client's line", false)
+	eof           = pick(check.ReqTCPEOF, "write then half-close at once", false)
+	stream        = pick(check.ReqTCPStream, "random chunks of 1-64 KiB", true)
+	proxied       = pick(check.ReqTCPStream, "1 KiB in 1-byte segments", false)
+	allBytes      = pick(check.ReqTCPBytes, "all 256 byte values together", false)
+	reset         = pick(check.ReqTCPReset, "reset while the server writes a large reply", true)
+	churn         = pick(check.ReqTCPChurn, "", false)
+	concurrent    = pick(check.ReqTCPConcurrent, "answers 100 slow clients", false)
+	udpRoundTrip  = pick(check.ReqUDPRoundTrip, "the seed client's line", false)
+	udpEmpty      = pick(check.ReqUDPEmpty, "", false)
+	udpOnce       = pick(check.ReqUDPOnce, "", true)
+	udpSize       = pick(check.ReqUDPSize, "1472 bytes", false)
+	udpConcurrent = pick(check.ReqUDPConcurrent, "", true)
+	// script is a fuzzer's script, not a case of the table: with no ID,
+	// each violation names the requirement its symptom breaks.
+	script = func(want check.Req) probe {
 		return probe{"script", want, func(ctx context.Context, e check.Env) error {
 			return check.RunTCP(ctx, e, check.TCPScript{Case: "fuzz-like", Conns: []check.TCPConnScript{{Steps: []check.TCPStep{
 				{Op: check.Write, Data: []byte("abc")}, {Op: check.Read}, {Op: check.HalfClose},
 			}}}})
-		}, false}
+		}, check.CaseTimeout, false}
 	}
-	udpRoundTrip = probe{"udp round trip", "UDP-ROUNDTRIP", func(ctx context.Context, e check.Env) error {
-		return check.UDPRoundTrip(ctx, e, "client1111", []byte("client1111"))
-	}, false}
-	udpEmpty = probe{"udp empty", "UDP-EMPTY", func(ctx context.Context, e check.Env) error {
-		return check.UDPEmpty(ctx, e)
-	}, false}
-	udpOnce = probe{"udp once", "UDP-ONCE", func(ctx context.Context, e check.Env) error {
-		return check.UDPOnce(ctx, e, 20)
-	}, false}
-	udpSize = probe{"udp size", "UDP-SIZE", func(ctx context.Context, e check.Env) error {
-		return check.UDPSize(ctx, e, 100)
-	}, false}
-	udpConcurrent = probe{"udp concurrent", "UDP-CONCURRENT", func(ctx context.Context, e check.Env) error {
-		return check.UDPConcurrent(ctx, e, 50, 20)
-	}, true}
 )
 
 // TestChecksAgainstHostileTCP runs checks against every hostile TCP server:
@@ -107,11 +89,11 @@ func TestChecksAgainstHostileTCP(t *testing.T) {
 		{mutants.NeverAccept, []probe{roundTrip, eof, reset}},
 		{mutants.BacklogFull, []probe{roundTrip, churn}},
 		{mutants.Silent, []probe{roundTrip, eof, reset, concurrent}},
-		{mutants.Endless, []probe{roundTrip, eof, stream, allBytes, proxied, script("TCP-STREAM")}},
-		{mutants.Trickle, []probe{roundTrip, eof, stream, proxied, script("TCP-STREAM")}},
-		{mutants.NoCloseOnEOF, []probe{eof, roundTrip, script("TCP-EOF")}},
-		{mutants.Garbage, []probe{allBytes, roundTrip, stream, script("TCP-STREAM")}},
-		{mutants.CloseAtOnce, []probe{roundTrip, eof, reset, script("TCP-ROUNDTRIP")}},
+		{mutants.Endless, []probe{roundTrip, eof, stream, allBytes, proxied, script(check.ReqTCPStream)}},
+		{mutants.Trickle, []probe{roundTrip, eof, stream, proxied, script(check.ReqTCPStream)}},
+		{mutants.NoCloseOnEOF, []probe{eof, roundTrip, script(check.ReqTCPEOF)}},
+		{mutants.Garbage, []probe{allBytes, roundTrip, stream, script(check.ReqTCPStream)}},
+		{mutants.CloseAtOnce, []probe{roundTrip, eof, reset, script(check.ReqTCPRoundTrip)}},
 		{mutants.ResetAtOnce, []probe{roundTrip, eof, reset, churn}},
 		{func() *mutants.Mutant { return mutants.DieAfter(20) }, []probe{churn}},
 		{func() *mutants.Mutant { return mutants.StallAfter(101) }, []probe{churn}},
@@ -169,7 +151,10 @@ func TestChecksPassOnWellBehaved(t *testing.T) {
 	defer s.Close()
 	e := check.Env{TCP: s.TCPAddr, UDP: s.UDPAddr, Scale: 1, Logf: t.Logf}
 	for _, p := range []probe{roundTrip, eof, stream, allBytes, proxied, reset, churn, concurrent, script(""), udpRoundTrip, udpEmpty, udpOnce, udpSize, udpConcurrent} {
-		ctx, cancel := context.WithTimeout(context.Background(), specTimeout)
+		if p.run == nil {
+			t.Fatalf("%s: no such case in the table", p.name)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), e.T(p.timeout))
 		err := p.run(ctx, e)
 		cancel()
 		if err != nil {
@@ -199,7 +184,10 @@ func judge(t *testing.T, e check.Env, p probe) {
 		heapMu.RLock()
 		defer heapMu.RUnlock()
 	}
-	limit := e.T(specTimeout)
+	if p.run == nil {
+		t.Fatalf("%s: no such case in the table", p.name)
+	}
+	limit := e.T(p.timeout)
 	// The check gets twice the spec's timeout: ending within it must be
 	// the check's own doing, not its context's.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*limit)
@@ -221,7 +209,7 @@ func judge(t *testing.T, e check.Env, p probe) {
 	if len(vs) == 0 {
 		t.Fatalf("%s: want a %s violation, got %v", p.name, p.want, err)
 	}
-	if ids := vs.IDs(); ids[0] != p.want {
+	if ids := vs.IDs(); ids[0] != string(p.want) {
 		t.Errorf("%s: violations name %v, want %s first", p.name, ids, p.want)
 	}
 	for _, v := range vs {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/internal/slow"
+	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/suiterun"
 	"github.com/upcheck/upcheck/suites/target"
@@ -45,14 +46,16 @@ func runSuite(t *testing.T, cmd, labels string) suiteRun {
 	rep := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), slow.Bound(suiteTimeout))
 	defer cancel()
-	c := exec.CommandContext(ctx, suite, "-ginkgo.no-color", "-ginkgo.label-filter="+labels, "-server-cmd", cmd)
+	args := append([]string{"-ginkgo.no-color", "-ginkgo.label-filter=" + labels},
+		target.Settings{ServerCmd: cmd, TimeScale: 0.3, Report: rep}.Args()...)
+	c := exec.CommandContext(ctx, suite, args...)
 	// The suite runs in its package's directory, as go test runs it.
 	root, rerr := target.ModuleRoot()
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
 	c.Dir = filepath.Join(root, "suites")
-	c.Env = append(suiterun.CleanEnv(os.Environ()), "UPCHECK_TIME_SCALE=0.3", "UPCHECK_REPORT="+rep)
+	c.Env = suiterun.CleanEnv(os.Environ())
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	start := time.Now()
@@ -100,27 +103,31 @@ func TestSuiteAgainstHostileCommands(t *testing.T) {
 	t.Parallel()
 	_, mutantd := build(t)
 	for _, tc := range []struct {
-		name, args, labels string
-		fail               []string // the requirements that must fail; every other one is skipped
-		says               []string // what the output must say
-		within             time.Duration
+		name, args string
+		fail       []check.Req // the requirements selected, which must fail; every other one is skipped
+		says       []string    // what the output must say
+		within     time.Duration
 	}{
-		{"endless stream", "-mutant Endless -tcp {tcp}", "TCP-ROUNDTRIP || TCP-STREAM",
-			[]string{"TCP-ROUNDTRIP", "TCP-STREAM"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
-		{"trickle", "-mutant Trickle -tcp {tcp}", "TCP-EOF",
-			[]string{"TCP-EOF"}, []string{"reply differs from upper(request)"}, 40 * time.Second},
-		{"never closes", "-mutant NoCloseOnEOF -tcp {tcp}", "TCP-EOF",
-			[]string{"TCP-EOF"}, []string{"no EOF within the timeout"}, 40 * time.Second},
-		{"dies mid-run", "-mutant DieAfter -tcp {tcp}", "TCP-CHURN",
-			[]string{"TCP-CHURN"}, []string{"server exited (status 1) while checking TCP-CHURN", "mutantd: DieAfter: server died: tcp server: dying after 100 connections"}, 40 * time.Second},
-		{"hangs mid-run", "-mutant StallAfter -tcp {tcp}", "TCP-CHURN",
-			[]string{"TCP-CHURN"}, []string{"then timeout"}, 40 * time.Second},
-		{"udp flood", "-mutant Flood -udp {udp}", "UDP-ONCE || UDP-CONCURRENT || UDP-ROUNDTRIP",
-			[]string{"UDP-ONCE", "UDP-CONCURRENT", "UDP-ROUNDTRIP"}, []string{"observed a datagram longer than"}, 40 * time.Second},
+		{"endless stream", "-mutant Endless -tcp {tcp}",
+			[]check.Req{check.ReqTCPRoundTrip, check.ReqTCPStream}, []string{"reply differs from upper(request)"}, 40 * time.Second},
+		{"trickle", "-mutant Trickle -tcp {tcp}",
+			[]check.Req{check.ReqTCPEOF}, []string{"reply differs from upper(request)"}, 40 * time.Second},
+		{"never closes", "-mutant NoCloseOnEOF -tcp {tcp}",
+			[]check.Req{check.ReqTCPEOF}, []string{"no EOF within the timeout"}, 40 * time.Second},
+		{"dies mid-run", "-mutant DieAfter -tcp {tcp}",
+			[]check.Req{check.ReqTCPChurn}, []string{"server exited (status 1) while checking TCP-CHURN", "mutantd: DieAfter: server died: tcp server: dying after 100 connections"}, 40 * time.Second},
+		{"hangs mid-run", "-mutant StallAfter -tcp {tcp}",
+			[]check.Req{check.ReqTCPChurn}, []string{"then timeout"}, 40 * time.Second},
+		{"udp flood", "-mutant Flood -udp {udp}",
+			[]check.Req{check.ReqUDPOnce, check.ReqUDPConcurrent, check.ReqUDPRoundTrip}, []string{"observed a datagram longer than"}, 40 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runSuite(t, mutantd+" "+tc.args, tc.labels)
+			var labels []string
+			for _, id := range tc.fail {
+				labels = append(labels, string(id))
+			}
+			r := runSuite(t, mutantd+" "+tc.args, strings.Join(labels, " || "))
 			if r.code != 1 {
 				t.Errorf("exit status %d, want 1", r.code)
 			}
@@ -146,7 +153,7 @@ func TestSuiteAgainstHostileCommands(t *testing.T) {
 			for _, req := range r.report.Requirements {
 				want := report.Skip
 				for _, id := range tc.fail {
-					if id == req.ID {
+					if string(id) == req.ID {
 						want = report.Fail
 					}
 				}

@@ -1,15 +1,26 @@
 // Package check holds upcheck's conformance checks: plain Go functions, in
 // the style of nettest.TestConn and fstest.TestFS, that exercise a TCP or UDP
 // server at the addresses of an Env and return every misbehaviour they found
-// as an error made of Violations, or nil. The ginkgo suites and the fuzzers
-// are built on these functions; any Go test can call them directly:
+// as an error made of Violations, or nil.
+//
+// [Table] lists every conformance case: a [Case] is one check of one
+// requirement ([Req], the IDs of CONTRACT.md) with its parameters fixed,
+// under a name. The ginkgo suite makes a spec of each case; [Run] runs any
+// subset of them against an Env from a Go test and returns what each found:
 //
 //	env := check.Env{TCP: "127.0.0.1:9000"}
-//	if err := check.TCPEOF(ctx, env, check.Payload("hello")); err != nil {
+//	cases := check.Table(check.Options{}).Select(check.Only(check.ReqTCPEOF))
+//	if err := check.Run(ctx, env, cases).Err(); err != nil {
 //		t.Fatal(err)
 //	}
+//
+// The checks the cases are built on take their parameters directly
+// ([TCPEOF], [TCPChurn] with [ChurnParams], [UDPSize], ...), and scripts
+// ([TCPScript], [UDPScript]) describe any exchange, judged by symptom, for
+// the fuzzers.
 //
 // Every check bounds each network operation with a deadline scaled by
 // Env.Scale, caps what it reads, and reports in deterministic text (no ports,
 // no timings: those go to Env.Logf) so that property-based shrinking works.
+// [Case.Run] bounds a whole case by its timeout.
 package check

@@ -15,7 +15,7 @@ import (
 // back in full while the connection stays open, then the connection ends
 // with a half-close and an orderly EOF.
 func TCPRoundTrip(ctx context.Context, e Env, name string, payload []byte) error {
-	return RunTCP(ctx, e, TCPScript{ID: "TCP-ROUNDTRIP", Case: name, Conns: []TCPConnScript{{Steps: []TCPStep{
+	return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPRoundTrip), Case: name, Conns: []TCPConnScript{{Steps: []TCPStep{
 		{Op: Write, Data: payload}, {Op: Read}, {Op: HalfClose},
 	}}}})
 }
@@ -29,14 +29,14 @@ func TCPPingPong(ctx context.Context, e Env, rounds int, msg []byte) error {
 		steps = append(steps, TCPStep{Op: Write, Data: msg}, TCPStep{Op: Read})
 	}
 	steps = append(steps, TCPStep{Op: HalfClose})
-	return RunTCP(ctx, e, TCPScript{ID: "TCP-ROUNDTRIP", Case: fmt.Sprintf("%d ping-pongs of %q", rounds, msg),
+	return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPRoundTrip), Case: fmt.Sprintf("%d ping-pongs of %q", rounds, msg),
 		Conns: []TCPConnScript{{Steps: steps, NoDelay: true}}})
 }
 
 // TCPBytes checks TCP-BYTES: payload comes back with exactly the a-z bytes
 // uppercased, first as a round trip, then to an orderly EOF.
 func TCPBytes(ctx context.Context, e Env, name string, payload []byte) error {
-	return RunTCP(ctx, e, TCPScript{ID: "TCP-BYTES", Case: name, Conns: []TCPConnScript{{Steps: []TCPStep{
+	return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPBytes), Case: name, Conns: []TCPConnScript{{Steps: []TCPStep{
 		{Op: Write, Data: payload}, {Op: Read}, {Op: HalfClose},
 	}}}})
 }
@@ -58,7 +58,7 @@ type StreamCase struct {
 // the client reads concurrently, comes back as one stream equal to
 // upper(payload), followed by EOF after the half-close.
 func TCPStream(ctx context.Context, e Env, c StreamCase) error {
-	return RunTCP(ctx, e, TCPScript{ID: "TCP-STREAM", Case: c.Name, Conns: []TCPConnScript{{NoDelay: c.NoDelay, Steps: []TCPStep{
+	return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPStream), Case: c.Name, Conns: []TCPConnScript{{NoDelay: c.NoDelay, Steps: []TCPStep{
 		{Op: Write, Data: c.Payload, Chunks: c.Chunks, Pause: c.Pause}, {Op: HalfClose},
 	}}}})
 }
@@ -81,7 +81,7 @@ func TCPEOF(ctx context.Context, e Env, name string, payload []byte) error {
 	if len(payload) > 0 {
 		steps = append([]TCPStep{{Op: Write, Data: payload}}, steps...)
 	}
-	return RunTCP(ctx, e, TCPScript{ID: "TCP-EOF", Case: name, Conns: []TCPConnScript{{Steps: steps}}})
+	return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPEOF), Case: name, Conns: []TCPConnScript{{Steps: steps}}})
 }
 
 // ResetCase says when the client resets its connection.
@@ -105,7 +105,7 @@ func (c ResetCase) String() string { return resetNames[c] }
 // another connection resets as c says, then the bystander is answered again
 // and a new connection is served.
 func TCPReset(ctx context.Context, e Env, c ResetCase) error {
-	return withBystander(ctx, e, "TCP-RESET", c.String(), func(ctx context.Context) error {
+	return withBystander(ctx, e, ReqTCPReset, c.String(), func(ctx context.Context) error {
 		var steps []TCPStep
 		switch c {
 		case ResetMidStream:
@@ -114,7 +114,7 @@ func TCPReset(ctx context.Context, e Env, c ResetCase) error {
 			steps = []TCPStep{{Op: Write, Data: bytes.Repeat([]byte("large reply "), 8<<20/12)}}
 		}
 		steps = append(steps, TCPStep{Op: Reset})
-		return RunTCP(ctx, e, TCPScript{ID: "TCP-RESET", Case: c.String(), SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: steps}}})
+		return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPReset), Case: c.String(), SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: steps}}})
 	})
 }
 
@@ -139,7 +139,7 @@ func (c DisconnectCase) String() string { return disconnectNames[c] }
 // client vanishes as c says; the bystander is answered again and a new
 // connection is served.
 func TCPDisconnect(ctx context.Context, e Env, c DisconnectCase) error {
-	return withBystander(ctx, e, "TCP-DISCONNECT", c.String(), func(ctx context.Context) error {
+	return withBystander(ctx, e, ReqTCPDisconnect, c.String(), func(ctx context.Context) error {
 		big := bytes.Repeat([]byte("vanishing client "), 4<<20/17)
 		var steps []TCPStep
 		switch c {
@@ -150,14 +150,15 @@ func TCPDisconnect(ctx context.Context, e Env, c DisconnectCase) error {
 		case CloseMidReply:
 			steps = []TCPStep{{Op: Write, Data: big[:64<<10]}, {Op: Read}, {Op: Write, Data: big}, {Op: Close}}
 		}
-		return RunTCP(ctx, e, TCPScript{ID: "TCP-DISCONNECT", Case: c.String(), SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: steps}}})
+		return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPDisconnect), Case: c.String(), SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: steps}}})
 	})
 }
 
 // withBystander opens a connection and checks a round trip on it, runs
 // event, checks the bystander again and then a new connection. Every
-// failure is reported under id.
-func withBystander(ctx context.Context, e Env, id, kase string, event func(context.Context) error) error {
+// failure is reported under req.
+func withBystander(ctx context.Context, e Env, req Req, kase string, event func(context.Context) error) error {
+	id := string(req)
 	var vs Violations
 	dctx, cancel := e.within(ctx, DialTimeout)
 	by, err := clients.DialTCP(dctx, e.TCP)
@@ -197,26 +198,37 @@ func withBystander(ctx context.Context, e Env, id, kase string, event func(conte
 	return vs.Err()
 }
 
-// TCPConcurrent checks TCP-CONCURRENT: idle clients connect and hold their
-// connections silent, and slow clients each send one byte at a time with
+// ConcurrentParams size a TCP-CONCURRENT case.
+type ConcurrentParams struct {
+	// Idle clients connect and stay silent until the slow ones are done.
+	Idle int
+	// Slow clients each send BytesEach bytes one at a time, waiting for
+	// each reply and pausing Pause (before Env.Scale) after it.
+	Slow, BytesEach int
+	Pause           time.Duration
+}
+
+// TCPConcurrent checks TCP-CONCURRENT: p.Idle clients connect and hold their
+// connections silent, and p.Slow clients each send one byte at a time with
 // pauses, waiting for each reply; every slow client must be answered while
 // the idle ones wait. A server that serves one connection at a time never
 // answers the slow clients while the idle ones are open.
-func TCPConcurrent(ctx context.Context, e Env, idle, slow, bytesEach int, pause time.Duration) error {
-	script := TCPScript{ID: "TCP-CONCURRENT", Case: fmt.Sprintf("%d idle and %d slow clients", idle, slow)}
-	for range idle {
+func TCPConcurrent(ctx context.Context, e Env, p ConcurrentParams) error {
+	pause := e.T(p.Pause)
+	script := TCPScript{ID: string(ReqTCPConcurrent), Case: fmt.Sprintf("%d idle and %d slow clients", p.Idle, p.Slow)}
+	for range p.Idle {
 		// An idle client: it waits in a Pause that outlasts the slow
 		// clients, then checks it is still served.
 		script.Conns = append(script.Conns, TCPConnScript{Steps: []TCPStep{
-			{Op: Pause, Pause: time.Duration(bytesEach+1) * pause},
+			{Op: Pause, Pause: time.Duration(p.BytesEach+1) * pause},
 			{Op: Write, Data: []byte("idle")}, {Op: Read}, {Op: HalfClose},
 		}})
 	}
-	for i := range slow {
-		p := clients.Payload(i, bytesEach)
+	for i := range p.Slow {
+		msg := clients.Payload(i, p.BytesEach)
 		var steps []TCPStep
-		for j := range p {
-			steps = append(steps, TCPStep{Op: Write, Data: p[j : j+1]}, TCPStep{Op: Read}, TCPStep{Op: Pause, Pause: pause})
+		for j := range msg {
+			steps = append(steps, TCPStep{Op: Write, Data: msg[j : j+1]}, TCPStep{Op: Read}, TCPStep{Op: Pause, Pause: pause})
 		}
 		steps = append(steps, TCPStep{Op: HalfClose})
 		script.Conns = append(script.Conns, TCPConnScript{Steps: steps, NoDelay: true})
@@ -224,37 +236,58 @@ func TCPConcurrent(ctx context.Context, e Env, idle, slow, bytesEach int, pause 
 	return RunTCP(ctx, e, script)
 }
 
-// TCPIsolation checks TCP-ISOLATION: n clients at once each write a unique
-// payload of size bytes in random chunks and must get back exactly its
-// uppercase, never another client's bytes.
-func TCPIsolation(ctx context.Context, e Env, n, size int, seed uint64) error {
-	script := TCPScript{ID: "TCP-ISOLATION", Case: fmt.Sprintf("%d clients x %d bytes, seed %d", n, size, seed)}
-	for i := range n {
+// IsolationParams size a TCP-ISOLATION case.
+type IsolationParams struct {
+	// Clients connect at once, each writing a unique payload of Size bytes.
+	Clients, Size int
+	// Seed draws each client's write sizes.
+	Seed uint64
+}
+
+// TCPIsolation checks TCP-ISOLATION: p.Clients clients at once each write a
+// unique payload of p.Size bytes in random chunks and must get back exactly
+// its uppercase, never another client's bytes.
+func TCPIsolation(ctx context.Context, e Env, p IsolationParams) error {
+	script := TCPScript{ID: string(ReqTCPIsolation), Case: fmt.Sprintf("%d clients x %d bytes, seed %d", p.Clients, p.Size, p.Seed)}
+	for i := range p.Clients {
 		script.Conns = append(script.Conns, TCPConnScript{Steps: []TCPStep{
-			{Op: Write, Data: clients.Payload(i, size), Chunks: RandomChunks(seed+uint64(i), 8, 2048)},
+			{Op: Write, Data: clients.Payload(i, p.Size), Chunks: RandomChunks(p.Seed+uint64(i), 8, 2048)},
 			{Op: HalfClose},
 		}})
 	}
 	return RunTCP(ctx, e, script)
 }
 
-// TCPChurn checks TCP-CHURN: sequential short connections (write, half-close,
-// read to EOF), then overlapping ones with at most parallel open at once,
-// every resetEvery-th of them ending in a reset instead; every one must be
-// accepted and answered, and the server must still answer afterwards.
-func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, resetEvery int) error {
+// ChurnParams size a TCP-CHURN case.
+type ChurnParams struct {
+	// Sequential short connections come first, one after another.
+	Sequential int
+	// Overlapping connections follow, at most Parallel open at once.
+	Overlapping, Parallel int
+	// ResetEvery makes every ResetEvery-th connection end in a reset
+	// instead of a half-close; 0 resets none.
+	ResetEvery int
+}
+
+// TCPChurn checks TCP-CHURN: p.Sequential short connections (write,
+// half-close, read to EOF), then p.Overlapping ones with at most p.Parallel
+// open at once, every p.ResetEvery-th of them ending in a reset instead;
+// every one must be accepted and answered, and the server must still answer
+// afterwards.
+func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
+	sequential, overlapping, parallel, resetEvery := p.Sequential, p.Overlapping, p.Parallel, p.ResetEvery
 	kase := fmt.Sprintf("%d sequential and %d overlapping connections", sequential, overlapping)
 	var vs Violations
 	one := func(ctx context.Context, i int) error {
 		msg := clients.Payload(i, 24)
 		c, err := clients.DialTCP(ctx, e.TCP)
 		if err != nil {
-			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every connection accepted", Observed: "connect failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
+			return &Violation{ID: string(ReqTCPChurn), Case: kase, Expected: "every connection accepted", Observed: "connect failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
 		}
 		defer c.Close()
 		if resetEvery > 0 && i%resetEvery == resetEvery-1 {
 			if err := c.Write(ctx, msg); err != nil {
-				return &Violation{ID: "TCP-CHURN", Case: kase, Expected: "every write accepted", Observed: "write failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
+				return &Violation{ID: string(ReqTCPChurn), Case: kase, Expected: "every write accepted", Observed: "write failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
 			}
 			return c.Reset()
 		}
@@ -267,7 +300,7 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 			} else {
 				where += fmt.Sprintf(", after %d reply bytes", len(res.Data))
 			}
-			return &Violation{ID: "TCP-CHURN", Case: kase, Expected: fmt.Sprintf("all %d reply bytes, then EOF", len(want)), Observed: obs, Where: where}
+			return &Violation{ID: string(ReqTCPChurn), Case: kase, Expected: fmt.Sprintf("all %d reply bytes, then EOF", len(want)), Observed: obs, Where: where}
 		}
 		return nil
 	}
@@ -287,7 +320,7 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 			}
 		}
 		if ctx.Err() != nil {
-			vs.add("TCP-CHURN", kase, "the sequential connections to finish in time", fmt.Sprintf("stopped after %d", i), "")
+			vs.add(string(ReqTCPChurn), kase, "the sequential connections to finish in time", fmt.Sprintf("stopped after %d", i), "")
 			return vs.Err()
 		}
 	}
@@ -308,10 +341,10 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 	if found := AsViolations(err); len(found) > 0 {
 		vs = append(vs, found[:min(len(found), 3)]...)
 	} else if err != nil {
-		vs.add("TCP-CHURN", kase, "every overlapping connection served", clients.DescribeErr(err), "")
+		vs.add(string(ReqTCPChurn), kase, "every overlapping connection served", clients.DescribeErr(err), "")
 	}
 	if err := probeTCP(ctx, e); err != nil {
-		vs.add("TCP-CHURN", kase, "a new connection served after the churn", err.Error(), "new connection")
+		vs.add(string(ReqTCPChurn), kase, "a new connection served after the churn", err.Error(), "new connection")
 	}
 	return vs.Err()
 }
@@ -322,7 +355,7 @@ func TCPChurn(ctx context.Context, e Env, sequential, overlapping, parallel, res
 // `if len(msg) == 0: continue`: a client that sent b” and waited in
 // recv(1024) for an answer would wait forever.
 func TCPEmptyWrite(ctx context.Context, e Env) error {
-	return RunTCP(ctx, e, TCPScript{ID: "TCP-EMPTYWRITE", Case: "zero-length write, then \"x\"", Conns: []TCPConnScript{{Steps: []TCPStep{
+	return RunTCP(ctx, e, TCPScript{ID: string(ReqTCPEmptyWrite), Case: "zero-length write, then \"x\"", Conns: []TCPConnScript{{Steps: []TCPStep{
 		{Op: Write, Data: []byte{}}, {Op: Write, Data: []byte("x")}, {Op: Read}, {Op: HalfClose},
 	}}}})
 }

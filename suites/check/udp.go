@@ -20,13 +20,13 @@ var ErrDatagramTooLarge = errors.New("check: a UDP payload cannot exceed 65507 b
 // socket as the seed's client sends it, is answered by one datagram
 // carrying its uppercase.
 func UDPRoundTrip(ctx context.Context, e Env, name string, payload []byte) error {
-	return RunUDP(ctx, e, UDPScript{ID: "UDP-ROUNDTRIP", Case: name, Sockets: []UDPSocketScript{{Datagrams: [][]byte{payload}}}})
+	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPRoundTrip), Case: name, Sockets: []UDPSocketScript{{Datagrams: [][]byte{payload}}}})
 }
 
 // UDPBytes checks UDP-BYTES: payload comes back with exactly the a-z bytes
 // uppercased and its length kept.
 func UDPBytes(ctx context.Context, e Env, name string, payload []byte) error {
-	return RunUDP(ctx, e, UDPScript{ID: "UDP-BYTES", Case: name, Sockets: []UDPSocketScript{{Datagrams: [][]byte{payload}}}})
+	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPBytes), Case: name, Sockets: []UDPSocketScript{{Datagrams: [][]byte{payload}}}})
 }
 
 // UDPEmpty checks UDP-EMPTY: a zero-length datagram gets a zero-length
@@ -34,7 +34,7 @@ func UDPBytes(ctx context.Context, e Env, name string, payload []byte) error {
 // UDP datagram exists on the wire, and socketserver answers it with
 // sendto(b"".upper()).
 func UDPEmpty(ctx context.Context, e Env) error {
-	return RunUDP(ctx, e, UDPScript{ID: "UDP-EMPTY", Case: "zero-length datagram, then \"after\"", Sockets: []UDPSocketScript{{
+	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPEmpty), Case: "zero-length datagram, then \"after\"", Sockets: []UDPSocketScript{{
 		Datagrams: [][]byte{{}, []byte("after")},
 	}}})
 }
@@ -50,7 +50,7 @@ func UDPSize(ctx context.Context, e Env, size int) error {
 		return fmt.Errorf("%w: UDP-SIZE at %d bytes not checked", ErrDatagramTooLarge, size)
 	}
 	kase := fmt.Sprintf("%s, declared maximum %d", nBytes(size), e.udpMax())
-	return RunUDP(ctx, e, UDPScript{ID: "UDP-SIZE", Case: kase, Sockets: []UDPSocketScript{{
+	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPSize), Case: kase, Sockets: []UDPSocketScript{{
 		Datagrams: [][]byte{clients.Payload(size, size)},
 	}}})
 }
@@ -84,7 +84,7 @@ func UDPSizes(max int) []int {
 // elsewhere; the text says "another port of the same host" or "another
 // host", never the port number.
 func UDPSource(ctx context.Context, e Env) error {
-	return RunUDP(ctx, e, UDPScript{ID: "UDP-SOURCE", Case: "unconnected and connected clients", Sockets: []UDPSocketScript{
+	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPSource), Case: "unconnected and connected clients", Sockets: []UDPSocketScript{
 		{Datagrams: [][]byte{[]byte("source, unconnected")}},
 		{Connected: true, Datagrams: [][]byte{[]byte("source, connected")}},
 	}})
@@ -100,7 +100,7 @@ func UDPOnce(ctx context.Context, e Env, n int) error {
 	for i := range ds {
 		ds[i] = clients.Payload(i, 16+(i*53)%240)
 	}
-	return RunUDP(ctx, e, UDPScript{ID: "UDP-ONCE", Case: fmt.Sprintf("%d unique datagrams at once", n), Sockets: []UDPSocketScript{
+	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPOnce), Case: fmt.Sprintf("%d unique datagrams at once", n), Sockets: []UDPSocketScript{
 		{Datagrams: ds, Burst: true, Window: onceWindow},
 	}})
 }
@@ -115,7 +115,7 @@ const onceWindow = 100
 // socket whose request it answers. Replies are matched by content, since the
 // order across datagrams is not promised.
 func UDPConcurrent(ctx context.Context, e Env, sockets, each int) error {
-	script := UDPScript{ID: "UDP-CONCURRENT", Case: fmt.Sprintf("%d sockets x %d datagrams", sockets, each)}
+	script := UDPScript{ID: string(ReqUDPConcurrent), Case: fmt.Sprintf("%d sockets x %d datagrams", sockets, each)}
 	for s := range sockets {
 		ds := make([][]byte, each)
 		for j := range ds {
@@ -171,7 +171,7 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 	after := func(kase string, budget time.Duration, msgs ...string) bool {
 		for _, m := range msgs {
 			if err := probeUDP(ctx, e, m, budget); err != nil {
-				vs.add("UDP-SURVIVE", kase, "a new socket answered after "+kase, err.Error(), "new socket")
+				vs.add(string(ReqUDPSurvive), kase, "a new socket answered after "+kase, err.Error(), "new socket")
 				return false
 			}
 		}
@@ -184,7 +184,7 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 		}
 	}()
 	if err := probeUDP(ctx, e, "before the events", UDPTries*UDPTry); err != nil {
-		vs.add("UDP-SURVIVE", "before the events", "a new socket answered before any event", err.Error(), "new socket")
+		vs.add(string(ReqUDPSurvive), "before the events", "a new socket answered before any event", err.Error(), "new socket")
 		return vs.Err()
 	}
 
