@@ -33,8 +33,9 @@ const (
 // (a pipe could be held open by what it leaves behind), and it is killed,
 // with every process below it, when the test ends.
 type harness struct {
-	cmd *exec.Cmd
-	out string
+	cmd   *exec.Cmd
+	out   string
+	below []proctest.Proc // the processes below it when it was killed
 }
 
 func startHarness(t *testing.T, cmd *exec.Cmd) *harness {
@@ -49,10 +50,10 @@ func startHarness(t *testing.T, cmd *exec.Cmd) *harness {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tree := func() []proctest.Proc { return proctest.Tree(cmd.Process.Pid) }
-	below := tree()
 	t.Cleanup(func() {
-		proctest.Kill(append(below, tree()...))
+		// What the harness left running that is not the server command's
+		// (go test under a killed campaign) ends with the test.
+		proctest.Kill(append(h.below, proctest.Tree(cmd.Process.Pid)...))
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
@@ -66,6 +67,7 @@ func (h *harness) output() string {
 
 // kill ends the harness by SIGKILL and reaps it.
 func (h *harness) kill() {
+	h.below = proctest.Tree(h.cmd.Process.Pid)
 	h.cmd.Process.Signal(syscall.SIGKILL)
 	h.cmd.Wait()
 }
