@@ -106,7 +106,7 @@ func describeHolder(pid int) string {
 	owner := ""
 	if env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ"); err == nil {
 		for _, kv := range bytes.Split(env, []byte{0}) {
-			if v, ok := bytes.CutPrefix(kv, []byte(OwnerEnv+"=")); ok {
+			if v, ok := bytes.CutPrefix(kv, []byte(ownerEnv+"=")); ok {
 				owner = string(v)
 			}
 		}

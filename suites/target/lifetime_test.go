@@ -213,7 +213,7 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 				}
 				defer above.Wait()
 				defer above.Process.Kill()
-				h.Env = append(withoutVars(h.Env, HarnessEnv), HarnessEnv+"="+processID(above.Process.Pid))
+				h.Env = append(withoutVars(h.Env, harnessEnv), harnessEnv+"="+processID(above.Process.Pid))
 			}
 			if line := startHelper(t, h); line != "up" {
 				t.Fatalf("the harness said %q", line)
@@ -259,7 +259,7 @@ func TestPortHeldBy(t *testing.T) {
 	} {
 		h := helper(t, "hold:0")
 		if tc.owner != "" {
-			h.Env = append(h.Env, OwnerEnv+"="+tc.owner)
+			h.Env = append(h.Env, ownerEnv+"="+tc.owner)
 		}
 		port := startHelper(t, h)
 		a := "127.0.0.1:" + port
@@ -320,7 +320,7 @@ func TestCommandOnAPortLeftBehind(t *testing.T) {
 				continue
 			}
 			h := helper(t, "holdudp:"+port)
-			h.Env = append(h.Env, OwnerEnv+"="+goneID)
+			h.Env = append(h.Env, ownerEnv+"="+goneID)
 			out, _ := h.StdoutPipe()
 			if h.Start() != nil {
 				return

@@ -47,15 +47,15 @@ const (
 	superviseEnv   = "UPCHECK_SUPERVISE"
 	superviseValue = "1"
 	supervisorName = "upcheck-supervisor"
-	// HarnessEnv lists the upcheck processes above this one, each as
+	// harnessEnv lists the upcheck processes above this one, each as
 	// PID:START (START: its start time, so that a reused pid is not taken
 	// for it), space-separated. Every process that imports this package
 	// adds itself at start; a supervisor kills its server command when one
 	// of them ends.
-	HarnessEnv = "UPCHECK_HARNESS"
-	// OwnerEnv marks a server command and what it starts with the harness
+	harnessEnv = "UPCHECK_HARNESS"
+	// ownerEnv marks a server command and what it starts with the harness
 	// process that started it, as PID:START.
-	OwnerEnv = "UPCHECK_OWNER"
+	ownerEnv = "UPCHECK_OWNER"
 )
 
 // Bounds of the supervision; not scaled, like stopGrace.
@@ -78,7 +78,7 @@ func init() {
 		syscall.Exit(supervise(os.Args[1]))
 	}
 	if id := processID(os.Getpid()); id != "" {
-		os.Setenv(HarnessEnv, strings.TrimSpace(os.Getenv(HarnessEnv)+" "+id))
+		os.Setenv(harnessEnv, strings.TrimSpace(os.Getenv(harnessEnv)+" "+id))
 	}
 }
 
@@ -96,8 +96,8 @@ func supervisorExe() (string, error) {
 // supervisorEnv is the supervisor's environment: the harness's, with the
 // supervise switch and the owner mark.
 func supervisorEnv() []string {
-	env := withoutVars(os.Environ(), superviseEnv, OwnerEnv)
-	return append(env, superviseEnv+"="+superviseValue, OwnerEnv+"="+processID(os.Getpid()))
+	env := withoutVars(os.Environ(), superviseEnv, ownerEnv)
+	return append(env, superviseEnv+"="+superviseValue, ownerEnv+"="+processID(os.Getpid()))
 }
 
 // withoutVars returns env without the variables named.
@@ -139,7 +139,7 @@ func supervise(command string) int {
 	if err := becomeSubreaper(); err != nil {
 		s.say("warn cannot become a child subreaper: %v", err)
 	}
-	harness := strings.Fields(os.Getenv(HarnessEnv))
+	harness := strings.Fields(os.Getenv(harnessEnv))
 	if id := endedHarness(harness); id != "" {
 		s.say("error the upcheck process that started the harness (%s) has ended", id)
 		return 1
