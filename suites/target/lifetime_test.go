@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,9 +220,14 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 				t.Fatalf("the harness said %q", line)
 			}
 			procs := proctest.ReadPids(t, pids, 3, 10*time.Second)
+			owner := ownerEnv + "=" + processID(h.Process.Pid)
 			for _, p := range procs {
 				if !proctest.Alive(p) {
 					t.Fatalf("%v is not running before the harness ends", p)
+				}
+				env, _ := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/environ")
+				if !slices.Contains(strings.Split(string(env), "\x00"), owner) {
+					t.Errorf("%v is not marked %s", p, owner)
 				}
 			}
 			switch how {
@@ -353,6 +359,37 @@ func TestCommandOnAPortLeftBehind(t *testing.T) {
 	}
 	if n := len(pidLog.started()); n != 2 {
 		t.Errorf("ran %d times, want twice", n)
+	}
+	tg.Close()
+	pidLog.checkGone(t)
+}
+
+// TestSupervisorKilled: a supervisor killed on its own takes the shell
+// with it (its parent-death signal), the harness kills the rest of the
+// group, and the next check is told the server went away.
+func TestSupervisorKilled(t *testing.T) {
+	server, pids := forkingServer(t)
+	tg, pidLog, err := startLogged(t, Settings{ServerCmd: server})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	procs := proctest.ReadPids(t, pids, 3, 10*time.Second)
+	defer proctest.Kill(procs) // the grandchild left the group: out of reach
+	tg.mu.Lock()
+	sup := tg.proc.sup.Process
+	tg.mu.Unlock()
+	sup.Kill()
+	var group []proctest.Proc
+	for _, p := range procs {
+		if p.Role != "grandchild" {
+			group = append(group, p)
+		}
+	}
+	proctest.CheckGone(t, group, 5*time.Second)
+	err = tg.Healthy("TCP-EOF")
+	if derr, ok := err.(*DownError); !ok || derr.Reason != "exited (status unknown: its supervisor was killed)" || !derr.Restarted {
+		t.Errorf("Healthy = %#v", err)
 	}
 	tg.Close()
 	pidLog.checkGone(t)
