@@ -359,7 +359,7 @@ func TestCommandDyingDuringACheck(t *testing.T) {
 // goes on running is blamed, stopped and restarted.
 func TestCommandThatStopsListening(t *testing.T) {
 	py := upperScript(t)
-	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0", TimeScale: 0.3})
+	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0", TimeScale: 0.5})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -389,7 +389,7 @@ func TestCommandThatStopsListening(t *testing.T) {
 	if !errors.As(err, &derr) || !derr.Restarted ||
 		derr.Headline() != "server stopped listening on tcp (connection refused) while checking TCP-CHURN" ||
 		!strings.HasSuffix(derr.Output, "stopped listening") {
-		t.Fatalf("Healthy = %#v", err)
+		t.Fatalf("Healthy = %#v (restart: %v)", err, derr.Restart)
 	}
 	if n := len(pids.started()); n < 2 {
 		t.Errorf("started %d times, want a restart", n)

@@ -36,8 +36,7 @@ func portsHeld(tcpAddr, udpAddr string) string {
 }
 
 // portHolder describes the process holding a socket bound to local port on
-// network ("tcp": a listener, else any connection with that local port;
-// "udp": any socket), or "" when none is found.
+// network ("tcp": a listener; "udp": any socket), or "" when none is found.
 func portHolder(network string, port int) string {
 	inodes := socketInodes(network, port)
 	if len(inodes) == 0 {
@@ -51,9 +50,10 @@ func portHolder(network string, port int) string {
 }
 
 // socketInodes returns the inodes of the sockets bound to local port in
-// /proc/net/{network,network6}; for TCP, listeners when there are any.
+// /proc/net/{network,network6}: for TCP, listeners only (a connection that
+// happens to have the port as its own, or one in TIME_WAIT, is no server).
 func socketInodes(network string, port int) map[string]bool {
-	listen, other := map[string]bool{}, map[string]bool{}
+	inodes := map[string]bool{}
 	want := fmt.Sprintf(":%04X", port)
 	for _, f := range []string{network, network + "6"} {
 		b, err := os.ReadFile("/proc/net/" + f)
@@ -66,19 +66,15 @@ func socketInodes(network string, port int) map[string]bool {
 			// sl local rem st tx:rx tr:when retrnsmt uid timeout inode
 			fs := strings.Fields(sc.Text())
 			if len(fs) < 10 || !strings.HasSuffix(fs[1], want) || fs[9] == "0" {
-				continue // inode 0: a connection in TIME_WAIT, owned by none
+				continue
 			}
-			if network == "tcp" && fs[3] == "0A" { // TCP_LISTEN
-				listen[fs[9]] = true
-			} else {
-				other[fs[9]] = true
+			if network == "tcp" && fs[3] != "0A" { // TCP_LISTEN
+				continue
 			}
+			inodes[fs[9]] = true
 		}
 	}
-	if len(listen) > 0 {
-		return listen
-	}
-	return other
+	return inodes
 }
 
 // socketOwner returns a process with a file descriptor on one of the
