@@ -359,7 +359,7 @@ func TestCommandDyingDuringACheck(t *testing.T) {
 // goes on running is blamed, stopped and restarted.
 func TestCommandThatStopsListening(t *testing.T) {
 	py := upperScript(t)
-	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0", TimeScale: 0.5})
+	tg, pids, err := startLogged(t, Settings{ServerCmd: py + " {tcp} 0"})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
