@@ -219,7 +219,7 @@ func TestCommandExitingAtOnce(t *testing.T) {
 			if n := len(pids.started()); n != tc.runs {
 				t.Errorf("ran %d times, want %d", n, tc.runs)
 			}
-			if took > 2*time.Second {
+			if took > 5*time.Second {
 				t.Errorf("took %v to report, want well under 10 s", took)
 			}
 			// The shell was the group's only process, and is reaped.

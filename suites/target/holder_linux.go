@@ -28,11 +28,31 @@ func portsHeld(tcpAddr, udpAddr string) string {
 		if err != nil || err2 != nil {
 			continue
 		}
+		if free(a.network, a.addr) {
+			continue // no need to read every socket of the machine
+		}
 		if who := portHolder(a.network, port); who != "" {
 			notes = append(notes, fmt.Sprintf("port %s (%s) is held by %s", a.addr, a.network, who))
 		}
 	}
 	return strings.Join(notes, "; ")
+}
+
+// free reports whether addr can be bound on network now (and releases it
+// at once).
+func free(network, addr string) bool {
+	if network == "tcp" {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+		}
+		return err == nil
+	}
+	pc, err := net.ListenPacket("udp", addr)
+	if err == nil {
+		pc.Close()
+	}
+	return err == nil
 }
 
 // portHolder describes the process holding a socket bound to local port on
