@@ -8,14 +8,16 @@
 //
 //  0. plumbing that imports nothing of upcheck's: internal/cmdtest (the
 //     TestMain of command packages), internal/rapidenv (RAPID_* checked
-//     before rapid reads it).
+//     before rapid reads it), internal/proctest (process trees for tests
+//     of what outlives the harness).
 //  1. the network: servers (the reference servers, servers/serverstest),
 //     clients (clients/load, the load engine) and faultproxy (a TCP proxy
 //     that splits, delays and resets).
 //  2. the conformance library: suites/check (the checks and the judges),
 //     suites/target (the way to the server under test), suites/report (the
 //     report).
-//  3. the runners: the ginkgo suite (suites, suites/e2e), suites/suiterun
+//  3. the runners: the ginkgo suite (suites, suites/e2e, and
+//     suites/lifetime, whose tests kill harnesses), suites/suiterun
 //     (runs the suite as a subprocess), the fuzzers (fuzz) and the commands
 //     (cmd/upperd, cmd/upperc, cmd/upperload, cmd/campaign, cmd/replay).
 //  4. the lab, where upcheck proves itself: faulty servers (lab/mutants:

@@ -3,12 +3,15 @@
 package target
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,18 +32,25 @@ const (
 )
 
 // proc is one run of a server command: `sh -c CMD` in its own process group
-// (its pid is the group's id), with stdout and stderr going to one pipe read
-// into the target's line ring.
+// (the shell's pid is the group's id), started and watched by a supervisor
+// (supervisor.go), with stdout and stderr going to one pipe read into the
+// target's line ring.
 type proc struct {
-	cmd   *exec.Cmd
-	pid   int
+	sup   *exec.Cmd // the supervisor
+	pid   int       // the shell's
 	start time.Time
 	out   *lineRing
 	first uint64 // the ring's sequence number when the run began
 	log   *slog.Logger
 
-	done  chan struct{} // closed once the shell is reaped
-	state *os.ProcessState
+	ctl     *os.File // the harness's end of the control pipe
+	ctlOnce sync.Once
+
+	done chan struct{} // closed once the shell has ended
+	ws   syscall.WaitStatus
+	lost bool // the supervisor ended without saying how the shell did
+
+	supDone chan struct{} // closed once the supervisor is reaped
 
 	rd       *os.File
 	readDone chan struct{} // closed when the output is read to its end
@@ -59,42 +69,126 @@ func commandDir() string {
 	return wd
 }
 
-// startProc starts command under `sh -c` in a new process group. Output goes
-// to out through a pipe of its own rather than through exec's copying
-// goroutines, so that waiting for the process never waits for a grandchild
-// that keeps the pipe open.
-func startProc(command string, out *lineRing, log *slog.Logger) (*proc, error) {
-	rd, wr, err := os.Pipe()
+// startProc starts command under `sh -c` in a new process group, through a
+// supervisor that ends it when the harness ends. Output goes to out through
+// a pipe of its own rather than through exec's copying goroutines, so that
+// waiting for the process never waits for a grandchild that keeps the pipe
+// open.
+func startProc(command string, out *lineRing, log *slog.Logger) (p *proc, err error) {
+	exe, err := supervisorExe()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("sh", "-c", command)
-	cmd.Dir = commandDir()
-	cmd.Stdout, cmd.Stderr = wr, wr // Stdin nil: /dev/null
-	cmd.SysProcAttr = sysProcAttr()
-	first := out.seq()
-	if err := cmd.Start(); err != nil {
-		rd.Close()
-		wr.Close()
+	var files []*os.File // closed on the way out, but for those kept
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	pipe := func() (r, w *os.File) {
+		if err != nil {
+			return nil, nil
+		}
+		r, w, err = os.Pipe()
+		files = append(files, r, w)
+		return r, w
+	}
+	rd, wr := pipe()       // output: command -> harness
+	ctlR, ctlW := pipe()   // control: harness -> supervisor
+	statR, statW := pipe() // status: supervisor -> harness
+	if err != nil {
 		return nil, err
 	}
-	wr.Close()
-	p := &proc{
-		cmd: cmd, pid: cmd.Process.Pid, start: time.Now(), out: out, first: first, log: log,
-		done: make(chan struct{}), rd: rd, readDone: make(chan struct{}),
+	sup := &exec.Cmd{
+		Path: exe, Args: []string{supervisorName, command},
+		Dir: commandDir(), Env: supervisorEnv(),
+		Stdout: wr, Stderr: wr, // Stdin nil: /dev/null
+		ExtraFiles:  []*os.File{ctlR, statW},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	first := out.seq()
+	if err := sup.Start(); err != nil {
+		return nil, err
+	}
+	files = []*os.File{wr, ctlR, statW} // the supervisor's ends
+	p = &proc{
+		sup: sup, start: time.Now(), out: out, first: first, log: log, ctl: ctlW,
+		done: make(chan struct{}), supDone: make(chan struct{}), rd: rd, readDone: make(chan struct{}),
 	}
 	go func() {
-		cmd.Wait()
-		p.state = cmd.ProcessState
-		close(p.done)
+		sup.Wait()
+		close(p.supDone)
 	}()
+	status := bufio.NewReader(statR)
+	statR.SetReadDeadline(time.Now().Add(supervisorStart))
+	var verb, arg string
+	var rerr error
+	for verb == "" || verb == "warn" {
+		if verb == "warn" {
+			log.Warn("server command: " + arg)
+		}
+		var line string
+		line, rerr = status.ReadString('\n')
+		if rerr != nil {
+			break
+		}
+		verb, arg, _ = strings.Cut(strings.TrimSpace(line), " ")
+	}
+	statR.SetReadDeadline(time.Time{})
+	if verb == "pid" {
+		p.pid, rerr = strconv.Atoi(arg)
+	}
+	if verb != "pid" || rerr != nil {
+		files = append(files, rd, statR)
+		ctlW.Close()
+		sup.Process.Kill()
+		<-p.supDone
+		if verb == "error" {
+			return nil, errors.New(arg)
+		}
+		if rerr == nil {
+			return nil, fmt.Errorf("its supervisor said %q", verb+" "+arg)
+		}
+		return nil, fmt.Errorf("its supervisor did not start (%s)", reason(rerr))
+	}
+	go p.watch(status, statR)
 	go func() {
 		defer close(p.readDone)
 		defer rd.Close()
 		out.copyLines(rd, log, p.pid)
 	}()
-	log.Info("server command started", "pid", p.pid, "command", command)
+	log.Info("server command started", "pid", p.pid, "supervisor", sup.Process.Pid, "command", command)
 	return p, nil
+}
+
+// watch reads the supervisor's status lines until it ends.
+func (p *proc) watch(status *bufio.Reader, f *os.File) {
+	defer f.Close()
+	exited := false
+	for {
+		line, err := status.ReadString('\n')
+		if err != nil {
+			break
+		}
+		verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+		switch verb {
+		case "exit":
+			if n, err := strconv.Atoi(arg); err == nil && !exited {
+				p.ws, exited = syscall.WaitStatus(n), true
+				close(p.done)
+			}
+		case "warn":
+			p.log.Warn("server command: "+arg, "pgid", p.pid)
+		}
+	}
+	if !exited {
+		// The supervisor ended (killed by someone) before the shell:
+		// what it would have killed, the harness kills.
+		p.log.Warn("server command: its supervisor ended first; killing the group", "pgid", p.pid)
+		p.signal(syscall.SIGKILL)
+		p.lost = true
+		close(p.done)
+	}
 }
 
 // exited reports whether the shell has ended (and been reaped).
@@ -110,10 +204,13 @@ func (p *proc) exited() bool {
 // status says how the shell ended: "status 3", "status 127: command not
 // found", "signal 9: killed". It is valid once p.done is closed.
 func (p *proc) status() string {
-	if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return fmt.Sprintf("signal %d: %s", int(ws.Signal()), ws.Signal())
+	if p.lost {
+		return "status unknown: its supervisor was killed"
 	}
-	code := p.state.ExitCode()
+	if p.ws.Signaled() {
+		return fmt.Sprintf("signal %d: %s", int(p.ws.Signal()), p.ws.Signal())
+	}
+	code := p.ws.ExitStatus()
 	switch code {
 	case 126:
 		return "status 126: not executable"
@@ -124,7 +221,12 @@ func (p *proc) status() string {
 }
 
 // exitCode is the shell's exit code, -1 if a signal ended it.
-func (p *proc) exitCode() int { return p.state.ExitCode() }
+func (p *proc) exitCode() int {
+	if p.lost || !p.ws.Exited() {
+		return -1
+	}
+	return p.ws.ExitStatus()
+}
 
 // signal sends sig to the whole process group. A group that is already gone
 // (ESRCH) is not an error.
@@ -134,12 +236,15 @@ func (p *proc) signal(sig syscall.Signal) {
 	}
 }
 
-// stop ends the run: SIGTERM to the group, up to stopGrace for the shell to
-// end, then SIGKILL to the group (whatever is left of it), reap, and read
-// the output to its end. It returns once nothing of the run is left.
+// stop ends the run: SIGTERM to the group (and to what left it), up to
+// stopGrace for the shell to end, then SIGKILL to whatever is left, reap,
+// and read the output to its end. It returns once nothing of the run is
+// left.
 func (p *proc) stop() {
 	if !p.exited() {
-		p.signal(syscall.SIGTERM)
+		if _, err := p.ctl.Write([]byte{'t'}); err != nil {
+			p.log.Warn("server command: cannot ask for SIGTERM", "pgid", p.pid, "err", err)
+		}
 		t := time.NewTimer(stopGrace)
 		select {
 		case <-p.done:
@@ -151,18 +256,27 @@ func (p *proc) stop() {
 	p.finish()
 }
 
-// finish cleans up after the shell: SIGKILL to what is left of the group
-// (children the shell left behind would hold the ports), wait for the shell,
-// then for the output.
+// finish cleans up after the shell: the supervisor kills and reaps what is
+// left (children the shell left behind would hold the ports) and exits;
+// then the output is read to its end.
 func (p *proc) finish() {
-	p.signal(syscall.SIGKILL)
+	p.ctlOnce.Do(func() { p.ctl.Close() })
+	t := time.NewTimer(killBound + time.Second)
+	select {
+	case <-p.supDone:
+	case <-t.C:
+		p.log.Warn("server command: its supervisor does not end; killing it", "pgid", p.pid)
+		p.sup.Process.Kill()
+		<-p.supDone
+	}
+	t.Stop()
 	<-p.done
-	t := time.NewTimer(drainTimeout)
+	t = time.NewTimer(drainTimeout)
 	select {
 	case <-p.readDone:
 	case <-t.C:
-		// A process that left the group still holds the pipe: stop reading.
-		p.log.Warn("server command output still open after its group ended; closing it", "pgid", p.pid)
+		// A process out of reach still holds the pipe: stop reading.
+		p.log.Warn("server command output still open after its processes ended; closing it", "pgid", p.pid)
 		p.rd.Close()
 		<-p.readDone
 	}
@@ -172,9 +286,9 @@ func (p *proc) finish() {
 }
 
 // awaitGroupGone waits, bounded by groupGoneTimeout, until no process of the
-// group is alive: the shell is reaped by now, but what it started dies of
-// the SIGKILL a moment later. The group id cannot be reused while any member
-// is left, so polling it is safe.
+// group is alive: the supervisor reaped what it could, but what was out of
+// its reach dies of the SIGKILL a moment later. The group id cannot be
+// reused while any member is left, so polling it is safe.
 func (p *proc) awaitGroupGone() {
 	deadline := time.Now().Add(groupGoneTimeout)
 	for groupAlive(p.pid) {

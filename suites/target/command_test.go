@@ -221,7 +221,7 @@ func TestCommandExitingAtOnce(t *testing.T) {
 			if n := len(pids.started()); n != tc.runs {
 				t.Errorf("ran %d times, want %d", n, tc.runs)
 			}
-			if took > slow.Bound(2*time.Second) {
+			if took > slow.Bound(5*time.Second) {
 				t.Errorf("took %v to report, want well under 10 s", took)
 			}
 			// The shell was the group's only process, and is reaped.
@@ -393,7 +393,7 @@ func TestCommandThatStopsListening(t *testing.T) {
 	if !errors.As(err, &derr) || !derr.Restarted ||
 		derr.Headline() != "server stopped listening on tcp (connection refused) while checking TCP-CHURN" ||
 		!strings.HasSuffix(derr.Output, "stopped listening") {
-		t.Fatalf("Healthy = %#v", err)
+		t.Fatalf("Healthy = %#v (restart: %v)", err, derr.Restart)
 	}
 	if n := len(pids.started()); n < 2 {
 		t.Errorf("started %d times, want a restart", n)

@@ -7,7 +7,8 @@
 //   - UPCHECK_SERVER_CMD: a shell command, given free ports through its {tcp}
 //     and {udp} placeholders, run in its own process group with its output
 //     kept, restarted when it dies, and stopped (with its whole group) at the
-//     end;
+//     end; a supervisor (the harness binary started again, see supervisor.go)
+//     ends it and all it forked when the harness ends, however it ends;
 //   - UPCHECK_TCP / UPCHECK_UDP: servers that are already running.
 //
 // Every target gets a pre-flight probe ("a" must come back as "A"). The probe

@@ -129,9 +129,17 @@ func (t *Target) launch(ctx context.Context, ps ports, deadline time.Time, bound
 		if code == 0 {
 			msg += ": the command must keep the server running in the foreground"
 		}
+		held := portsHeld(tcp.Addr, udp.Addr) // a server left behind, or another program
+		if held != "" {
+			msg += "; " + held
+			t.log.Warn("server command exited before answering; " + held)
+		}
 		herr = &HarnessError{Setting: name, Msg: msg, Output: p.lastOutput(OutputLines)}
 		if code != 0 && code != 126 && code != 127 {
 			retry = "the command exited (" + p.status() + ") before answering"
+			if held != "" {
+				retry += "; " + held
+			}
 		}
 		return herr, retry
 	case upCancelled:
