@@ -8,7 +8,8 @@
 //
 //  0. plumbing that imports nothing of upcheck's: internal/cmdtest (the
 //     TestMain of command packages), internal/rapidenv (RAPID_* checked
-//     before rapid reads it).
+//     before rapid reads it), internal/ipv6test (tests on ::1 skip, saying
+//     why, where the machine has no IPv6).
 //  1. the network: servers (the reference servers, servers/serverstest),
 //     clients (clients/load, the load engine) and faultproxy (a TCP proxy
 //     that splits, delays and resets).
