@@ -191,9 +191,10 @@ func checkTimeScale(f float64) error {
 }
 
 // RegisterFlags defines the settings' flags on fs (-server-cmd, -tcp, -udp,
-// -udp-max, -time-scale, -host, -report), bound to s's fields, with s's current
-// values as defaults: call FromEnv first so that the flags default to the
-// environment and a flag given on the command line wins over its variable.
+// -udp-max, -time-scale, -host, -report), bound to s's fields, with s's
+// current values as defaults: call FromEnv first so that the flags default to
+// the environment and a flag given on the command line wins over its
+// variable.
 func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&stringFlag{s, setServerCmd, &s.ServerCmd}, "server-cmd",
 		"shell `command` that starts the server under test; {tcp}, {udp} and {host} are replaced by free ports and the -host address (env "+EnvServerCmd+")")
