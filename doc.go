@@ -9,7 +9,9 @@
 //  0. plumbing that imports nothing of upcheck's: internal/cmdtest (the
 //     TestMain of command packages), internal/rapidenv (RAPID_* checked
 //     before rapid reads it), internal/proctest (process trees for tests
-//     of what outlives the harness).
+//     of what outlives the harness), internal/ipv6test (tests on ::1
+//     skip, saying why, where the machine has no IPv6), internal/slow
+//     (test bounds scaled for a slow machine).
 //  1. the network: servers (the reference servers, servers/serverstest),
 //     clients (clients/load, the load engine) and faultproxy (a TCP proxy
 //     that splits, delays and resets).

@@ -25,7 +25,8 @@ const maxExtra = 1024
 // arrived in any try.
 var ErrNoReply = errors.New("clients: no reply")
 
-// UDPConn is a UDP client socket on 127.0.0.1, connected or not.
+// UDPConn is a UDP client socket on loopback (127.0.0.1, or ::1 for an IPv6
+// server), connected or not.
 //
 // Send may be called from several goroutines at once. Recv and RoundTrip
 // read: one at a time (they take turns), and never while a Receiver reads

@@ -1,8 +1,9 @@
 // Package faultproxy is a TCP proxy that injects faults into the byte streams
 // it relays, so that tests can show a server keeps its stream semantics when
 // the network misbehaves. It is shaped like net/http/httptest: New listens on
-// 127.0.0.1 with an ephemeral port before it returns, Addr says where to
-// dial, and Close stops everything and waits for every goroutine.
+// 127.0.0.1 (::1 for an IPv6 upstream) with an ephemeral port before it
+// returns, Addr says where to dial, and Close stops everything and waits for
+// every goroutine.
 //
 // Each direction of a connection, Up (client to server) and Down (server to
 // client), has its own Faults: it can be sliced into segments of a fixed or

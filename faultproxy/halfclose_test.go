@@ -2,10 +2,13 @@ package faultproxy_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/upcheck/upcheck/faultproxy"
+	"github.com/upcheck/upcheck/internal/ipv6test"
+	"github.com/upcheck/upcheck/servers/serverstest"
 )
 
 // One-byte segments with a delay between them, both ways, still carry
@@ -60,6 +63,25 @@ func TestTransparent(t *testing.T) {
 	srv, _ := startServer(t)
 	p := startProxy(t, srv.TCPAddr, faultproxy.Config{})
 	msg := payload(200_000)
+	got, err := roundTrip(t, p.Addr(), msg)
+	if err != nil || !bytes.Equal(got, upper(msg)) {
+		t.Fatalf("got %d bytes, err %v; want upper of %d bytes and EOF", len(got), err, len(msg))
+	}
+}
+
+// TestIPv6Upstream: a proxy to a server on ::1 listens on ::1 too, in the
+// family of what it relays to, and relays.
+func TestIPv6Upstream(t *testing.T) {
+	ipv6test.Need(t)
+	srv := serverstest.NewUnstartedServer()
+	srv.Host, srv.UDP = "::1", nil
+	srv.Start()
+	t.Cleanup(func() { srv.Close() })
+	p := startProxy(t, srv.TCPAddr, faultproxy.Config{})
+	if !strings.HasPrefix(p.Addr(), "[::1]:") {
+		t.Errorf("proxy to %s listens on %s, want [::1]:port", srv.TCPAddr, p.Addr())
+	}
+	msg := payload(10_000)
 	got, err := roundTrip(t, p.Addr(), msg)
 	if err != nil || !bytes.Equal(got, upper(msg)) {
 		t.Fatalf("got %d bytes, err %v; want upper of %d bytes and EOF", len(got), err, len(msg))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -52,19 +53,24 @@ type Stats struct {
 	DialErrors int64
 }
 
-// New starts a Proxy listening on 127.0.0.1 with an ephemeral port that
-// relays every connection to upstream (host:port) with the faults of cfg. It
-// accepts connections when it returns. TCP keep-alive is off on every
-// socket.
+// New starts a Proxy listening on 127.0.0.1 (on ::1 when upstream is an
+// IPv6 address) with an ephemeral port that relays every connection to
+// upstream (host:port) with the faults of cfg. It accepts connections when
+// it returns. TCP keep-alive is off on every socket.
 func New(upstream string, cfg Config) (*Proxy, error) {
-	if _, _, err := net.SplitHostPort(upstream); err != nil {
+	host, _, err := net.SplitHostPort(upstream)
+	if err != nil {
 		return nil, fmt.Errorf("faultproxy: upstream %q: %v", upstream, err)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	local := "127.0.0.1:0"
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().Is6() {
+		local = "[::1]:0"
+	}
 	lc := net.ListenConfig{KeepAlive: -1}
-	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	ln, err := lc.Listen(context.Background(), "tcp", local)
 	if err != nil {
 		return nil, fmt.Errorf("faultproxy: listen: %v", err)
 	}
@@ -82,7 +88,8 @@ func New(upstream string, cfg Config) (*Proxy, error) {
 	return p, nil
 }
 
-// Addr returns the address the Proxy listens on, as 127.0.0.1:port.
+// Addr returns the address the Proxy listens on, as 127.0.0.1:port (or
+// [::1]:port).
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // Upstream returns the address the Proxy relays to.

@@ -210,7 +210,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	// upperload writes no conformance report).
 	tfs := flag.NewFlagSet("target", flag.ContinueOnError)
 	s.RegisterFlags(tfs)
-	for _, name := range []string{"server-cmd", "tcp", "udp", "udp-max", "time-scale"} {
+	for _, name := range []string{"server-cmd", "tcp", "udp", "udp-max", "time-scale", "host"} {
 		f := tfs.Lookup(name)
 		fs.Var(f.Value, f.Name, f.Usage)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/upcheck/upcheck/internal/cmdtest"
+	"github.com/upcheck/upcheck/internal/ipv6test"
 	"github.com/upcheck/upcheck/servers"
 	"github.com/upcheck/upcheck/servers/serverstest"
 )
@@ -128,6 +129,15 @@ func TestInProcessReferenceByDefault(t *testing.T) {
 	r := runUpperload(t, "-mode", "reqresp", "-count", "100")
 	if r.code != exitOK || !strings.Contains(r.stdout, "against reference servers (in process)") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: want a pass against the reference in process", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestInProcessReferenceOnHost: -host puts the reference on ::1.
+func TestInProcessReferenceOnHost(t *testing.T) {
+	ipv6test.Need(t)
+	r := runUpperload(t, "-host", "::1", "-mode", "reqresp", "-count", "100")
+	if r.code != exitOK || !strings.Contains(r.stdout, "against reference servers (in process) on ::1") {
+		t.Fatalf("exit %d, stdout %q, stderr %q: want a pass against the reference on ::1", r.code, r.stdout, r.stderr)
 	}
 }
 
@@ -245,6 +255,7 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-tcp", "localhost"}, `-tcp: "localhost" is not host:port`},
 		{[]string{"-time-scale", "0"}, "0 must be greater than 0"},
+		{[]string{"-host", "localhost"}, `-host: "localhost" is not an IP address`},
 		{[]string{"-mode", "udp", "-size", "9000"}, "-size 9000 is over the declared UDP maximum 8192"},
 		{[]string{"-mode", "udp", "-tcp", srv.TCPAddr, "-count", "1"}, "serves no UDP, which -mode udp needs"},
 		{[]string{"-mode", "reqresp", "-udp", srv.UDPAddr, "-count", "1"}, "serves no TCP, which -mode reqresp needs"},

@@ -10,11 +10,13 @@ with sendto(data.upper(), client_address), reading at most max_packet_size
     python3 server.py --tcp 8080 --udp 8080 [--host 127.0.0.1]
 
 Either port may be left out to serve one protocol only; 0 picks a free port.
+An IPv6 host (--host ::1) serves over IPv6.
 The server says where it listens on stderr and exits 0 on SIGTERM or SIGINT.
 """
 
 import argparse
 import signal
+import socket
 import socketserver
 import sys
 import threading
@@ -69,7 +71,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description="uppercase server (socketserver, the seed's semantics)")
     p.add_argument("--tcp", type=int, metavar="PORT", help="TCP port to serve on")
     p.add_argument("--udp", type=int, metavar="PORT", help="UDP port to serve on")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; ::1 for IPv6)")
     args = p.parse_args(argv)
     if args.tcp is None and args.udp is None:
         p.error("give --tcp PORT, --udp PORT or both")
@@ -88,12 +90,16 @@ def main(argv):
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
+    # socketserver binds IPv4 unless the class says otherwise.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    tcp_class = type("TCPServer", (TCPServer,), {"address_family": family})
+    udp_class = type("UDPServer", (UDPServer,), {"address_family": family})
     servers = []
     try:
         if args.tcp is not None:
-            servers.append(("tcp", TCPServer((args.host, args.tcp), UpperTCPHandler)))
+            servers.append(("tcp", tcp_class((args.host, args.tcp), UpperTCPHandler)))
         if args.udp is not None:
-            servers.append(("udp", UDPServer((args.host, args.udp), UpperUDPHandler)))
+            servers.append(("udp", udp_class((args.host, args.udp), UpperUDPHandler)))
     except OSError as e:
         for _, srv in servers:
             srv.server_close()
@@ -103,7 +109,8 @@ def main(argv):
     threads = []
     for name, srv in servers:
         host, port = srv.server_address[:2]
-        print(f"server.py: {name} listening on {host}:{port}", file=sys.stderr, flush=True)
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        print(f"server.py: {name} listening on {where}", file=sys.stderr, flush=True)
         t = threading.Thread(target=srv.serve_forever, name=f"{name}-server")
         t.start()
         threads.append(t)

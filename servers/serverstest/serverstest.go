@@ -1,13 +1,15 @@
 // Package serverstest starts upcheck's reference servers for tests, in the
-// style of net/http/httptest: the constructor listens on 127.0.0.1:0 before
-// it returns, so a test can dial at once and never races on readiness or
-// fixed ports.
+// style of net/http/httptest: the constructor listens on 127.0.0.1:0 (or,
+// for an unstarted server given a Host, on that host: [::1]:0) before it
+// returns, so a test can dial at once and never races on readiness or fixed
+// ports.
 package serverstest
 
 import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 
 	"github.com/upcheck/upcheck/servers"
@@ -18,6 +20,9 @@ type Server struct {
 	// TCPAddr and UDPAddr are host:port of the listening sockets, "" for a
 	// protocol that is not served.
 	TCPAddr, UDPAddr string
+	// Host is the address Start listens on, 127.0.0.1 when "": set it
+	// before Start on a server from NewUnstartedServer, "::1" for IPv6.
+	Host string
 	// TCP and UDP are the servers; set their fields before Start on a
 	// server from NewUnstartedServer.
 	TCP *servers.TCPServer
@@ -59,26 +64,46 @@ func NewUnstartedServer() *Server {
 	return &Server{TCP: &servers.TCPServer{}, UDP: &servers.UDPServer{}}
 }
 
-// Start binds 127.0.0.1:0 for each configured server and serves on it. The
-// addresses are set, and the sockets accept traffic, when Start returns.
+// DefaultHost is where Start listens when Host is "".
+const DefaultHost = "127.0.0.1"
+
+// Start binds Host:0 (127.0.0.1:0 by default) for each configured server and
+// serves on it. The addresses are set, and the sockets accept traffic, when
+// Start returns. It panics when Host cannot be bound (no IPv6 on the
+// machine, say).
 func (s *Server) Start() {
 	if s.served != nil {
 		panic("serverstest: Server already started")
 	}
-	s.served = make(chan error, 2)
+	host := s.Host
+	if host == "" {
+		host = DefaultHost
+	}
+	local := net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "0")
+	// Both sockets are bound before anything is served, so that a failure
+	// leaves nothing running and nothing for Close to wait for.
+	var ln net.Listener
+	var pc net.PacketConn
+	var err error
 	if s.TCP != nil {
-		ln, err := servers.Listen("127.0.0.1:0")
-		if err != nil {
+		if ln, err = servers.Listen(local); err != nil {
 			panic(fmt.Sprintf("serverstest: listen tcp: %v", err))
 		}
+	}
+	if s.UDP != nil {
+		if pc, err = net.ListenPacket("udp", local); err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			panic(fmt.Sprintf("serverstest: listen udp: %v", err))
+		}
+	}
+	s.served = make(chan error, 2)
+	if ln != nil {
 		s.TCPAddr = ln.Addr().String()
 		go func() { s.served <- s.TCP.Serve(ln) }()
 	}
-	if s.UDP != nil {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			panic(fmt.Sprintf("serverstest: listen udp: %v", err))
-		}
+	if pc != nil {
 		s.UDPAddr = pc.LocalAddr().String()
 		go func() { s.served <- s.UDP.Serve(pc) }()
 	}

@@ -3,6 +3,7 @@ package serverstest
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/upcheck/upcheck/clients"
+	"github.com/upcheck/upcheck/internal/ipv6test"
 )
 
 func TestMain(m *testing.M) {
@@ -114,4 +116,45 @@ func TestCloseUnstarted(t *testing.T) {
 	if err := NewUnstartedServer().Close(); err != nil {
 		t.Fatalf("Close of an unstarted server = %v", err)
 	}
+}
+
+// TestHost: a server given a Host listens there, IPv6 included.
+func TestHost(t *testing.T) {
+	for _, tc := range []struct{ host, prefix string }{
+		{"127.0.0.2", "127.0.0.2:"},
+		{"::1", "[::1]:"},
+		{"[::1]", "[::1]:"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			if strings.Contains(tc.host, ":") {
+				ipv6test.Need(t)
+			}
+			s := NewUnstartedServer()
+			s.Host = tc.host
+			s.Start()
+			defer s.Close()
+			if !strings.HasPrefix(s.TCPAddr, tc.prefix) || !strings.HasPrefix(s.UDPAddr, tc.prefix) {
+				t.Fatalf("addresses %q and %q, want them on %s", s.TCPAddr, s.UDPAddr, tc.host)
+			}
+			tcpRoundTrip(t, s.TCPAddr, "client33333", "CLIENT33333")
+			udpRoundTrip(t, s.UDPAddr, "client1111", "CLIENT1111")
+		})
+	}
+}
+
+// TestHostNotThere: a Host the machine does not have panics, as a loopback
+// that cannot be bound does, and leaves nothing running.
+func TestHostNotThere(t *testing.T) {
+	s := NewUnstartedServer()
+	s.Host = "192.0.2.1" // TEST-NET-1: never a local address
+	defer func() {
+		r := recover()
+		if msg, _ := r.(string); !strings.HasPrefix(msg, "serverstest: listen tcp: ") {
+			t.Errorf("Start panicked with %v, want serverstest: listen tcp: ...", r)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close = %v", err)
+		}
+	}()
+	s.Start()
 }

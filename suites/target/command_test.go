@@ -17,16 +17,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcheck/upcheck/internal/ipv6test"
 	"github.com/upcheck/upcheck/internal/slow"
 )
 
 // upperPy is the seed's pair of socketserver servers, taking the TCP and UDP
-// ports as arguments (0: not served). A TCP chunk "die" makes it exit with
+// ports as arguments (0: not served) and, optionally, the host to listen on
+// (127.0.0.1 by default; an IPv6 address such as ::1 works). A TCP chunk "die" makes it exit with
 // status 4, as a server that crashes on some input would; "unlisten" makes
 // it close its listener and hang on, as a wedged server would.
 const upperPy = `
-import os, socketserver, sys, threading, time
+import os, socket, socketserver, sys, threading, time
 tcp_port, udp_port = int(sys.argv[1]), int(sys.argv[2])
+host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
 class T(socketserver.BaseRequestHandler):
     def handle(self):
         while True:
@@ -49,11 +53,15 @@ class U(socketserver.BaseRequestHandler):
     def handle(self):
         data, sock = self.request
         sock.sendto(data.upper(), self.client_address)
+class TS(socketserver.ThreadingTCPServer):
+    address_family = family
+class US(socketserver.ThreadingUDPServer):
+    address_family = family
 servers = []
 if tcp_port:
-    servers.append(socketserver.ThreadingTCPServer(("127.0.0.1", tcp_port), T))
+    servers.append(TS((host, tcp_port), T))
 if udp_port:
-    servers.append(socketserver.ThreadingUDPServer(("127.0.0.1", udp_port), U))
+    servers.append(US((host, udp_port), U))
 print("listening", flush=True)
 for s in servers[1:]:
     threading.Thread(target=s.serve_forever, daemon=True).start()
@@ -156,6 +164,47 @@ func TestCommandServes(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	pids.checkGone(t)
+}
+
+// TestCommandOnHost: a command given a host other than 127.0.0.1 gets it
+// in {host}, its ports picked free there, and is probed, dialed and
+// described there.
+func TestCommandOnHost(t *testing.T) {
+	py := upperScript(t)
+	for _, tc := range []struct{ host, prefix, describe string }{
+		{"127.0.0.2", "127.0.0.2:", " on 127.0.0.2"},
+		{"::1", "[::1]:", " on ::1"},
+		{"[::1]", "[::1]:", " on ::1"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			if strings.Contains(tc.host, ":") {
+				ipv6test.Need(t)
+			}
+			cmd := py + " {tcp} {udp} {host}"
+			tg, pids, err := startLogged(t, Settings{ServerCmd: cmd, Host: tc.host})
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			defer pids.checkGone(t)
+			defer tg.Close()
+			if !strings.HasPrefix(tg.TCPAddr(), tc.prefix) || !strings.HasPrefix(tg.UDPAddr(), tc.prefix) {
+				t.Errorf("addresses %q %q, want them on %s", tg.TCPAddr(), tg.UDPAddr(), tc.host)
+			}
+			checkServes(t, tg)
+			if tcp, udp := tg.Probe(); !tcp.OK() || !udp.OK() {
+				t.Errorf("probe %v / %v", tcp, udp)
+			}
+			if err := tg.Healthy("TCP-ROUNDTRIP"); err != nil {
+				t.Errorf("Healthy: %v", err)
+			}
+			if got, want := tg.Describe(), "command: "+cmd+tc.describe; got != want {
+				t.Errorf("Describe() = %q, want %q", got, want)
+			}
+			if e := tg.Env(nil); e.TCP != tg.TCPAddr() || e.UDP != tg.UDPAddr() {
+				t.Errorf("Env() = %+v, want the target's addresses", e)
+			}
+		})
+	}
 }
 
 func TestCommandOneProtocol(t *testing.T) {

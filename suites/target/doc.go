@@ -11,6 +11,10 @@
 //     ends it and all it forked when the harness ends, however it ends;
 //   - UPCHECK_TCP / UPCHECK_UDP: servers that are already running.
 //
+// UPCHECK_HOST says where on loopback the first two listen: 127.0.0.1 by
+// default, ::1 for IPv6. The harness picks the ports there, fills a
+// command's {host} with it and dials it.
+//
 // Every target gets a pre-flight probe ("a" must come back as "A"). The probe
 // tells "the target is not there" (a *HarnessError: the harness cannot judge)
 // from "the target answers, wrongly" (a verdict the specs will give): the

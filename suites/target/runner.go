@@ -38,13 +38,13 @@ const (
 // does not have.
 type ports struct{ tcp, udp int }
 
-// pickPorts picks a free loopback port for each protocol asked for, by
-// binding 127.0.0.1:0 and closing. The port is free when picked, not
-// reserved: bringUp retries when a command cannot bind it.
-func pickPorts(tcp, udp bool) (ports, error) {
+// pickPorts picks a free port on host for each protocol asked for, by
+// binding host:0 and closing. The port is free when picked, not reserved:
+// bringUp retries when a command cannot bind it.
+func pickPorts(host string, tcp, udp bool) (ports, error) {
 	var p ports
 	if tcp {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			return p, err
 		}
@@ -52,7 +52,7 @@ func pickPorts(tcp, udp bool) (ports, error) {
 		ln.Close()
 	}
 	if udp {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			return p, err
 		}
@@ -62,12 +62,12 @@ func pickPorts(tcp, udp bool) (ports, error) {
 	return p, nil
 }
 
-// addr is 127.0.0.1:port, or "" for port 0.
-func addr(port int) string {
+// addr is host:port ("[::1]:port" for IPv6), or "" for port 0.
+func addr(host string, port int) string {
 	if port == 0 {
 		return ""
 	}
-	return net.JoinHostPort(loopback, strconv.Itoa(port))
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // bringUp runs the server command until a run answers the probe, with
@@ -83,7 +83,7 @@ func (t *Target) bringUp(ctx context.Context, first ports) error {
 		ps := first
 		if attempt > 1 || ps == (ports{}) {
 			var err error
-			if ps, err = pickPorts(t.hasTCP, t.hasUDP); err != nil {
+			if ps, err = pickPorts(s.HostAddr(), t.hasTCP, t.hasUDP); err != nil {
 				return &HarnessError{Setting: s.name(setServerCmd), Msg: fmt.Sprintf("cannot pick a free port: %v", err), Err: err}
 			}
 		}
@@ -107,12 +107,13 @@ func (t *Target) bringUp(ctx context.Context, first ports) error {
 func (t *Target) launch(ctx context.Context, ps ports, deadline time.Time, bound time.Duration) (herr *HarnessError, retry string) {
 	s := t.settings
 	name := s.name(setServerCmd)
-	p, err := startProc(expand(s.ServerCmd, ps.tcp, ps.udp), t.out, t.log)
+	host := s.HostAddr()
+	p, err := startProc(expand(s.ServerCmd, host, ps.tcp, ps.udp), t.out, t.log)
 	if err != nil {
 		return &HarnessError{Setting: name, Msg: fmt.Sprintf("%q cannot be started: %v", s.ServerCmd, err), Err: err}, ""
 	}
-	tcp := ProbeResult{Network: "tcp", Addr: addr(ps.tcp)}
-	udp := ProbeResult{Network: "udp", Addr: addr(ps.udp)}
+	tcp := ProbeResult{Network: "tcp", Addr: addr(host, ps.tcp)}
+	udp := ProbeResult{Network: "udp", Addr: addr(host, ps.udp)}
 	began := time.Now()
 	why, err := waitUp(ctx, s, p, &tcp, &udp, deadline)
 	switch why {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -22,12 +23,13 @@ const (
 	EnvUDP       = "UPCHECK_UDP"
 	EnvUDPMax    = "UPCHECK_UDP_MAX"
 	EnvTimeScale = "UPCHECK_TIME_SCALE"
+	EnvHost      = "UPCHECK_HOST"
 	EnvReport    = "UPCHECK_REPORT"
 )
 
 // TargetEnv lists the variables that choose the target and how it is
 // judged (all but the report's), in the order a printed command sets them.
-var TargetEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale}
+var TargetEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvHost}
 
 // Defaults of the settings that have one; the declared UDP maximum's is
 // check.DefaultUDPMax.
@@ -36,6 +38,9 @@ const (
 	MaxUDPPayload = 65507
 	// DefaultTimeScale leaves every timeout as it is.
 	DefaultTimeScale = 1.0
+	// DefaultHost is the loopback address the harness binds the ports it
+	// picks on, fills {host} with and dials, unless told otherwise.
+	DefaultHost = "127.0.0.1"
 )
 
 // The placeholders of a server command.
@@ -65,6 +70,13 @@ type Settings struct {
 	// TimeScale multiplies every timeout, for slow machines; 0 means 1
 	// (UPCHECK_TIME_SCALE, -time-scale).
 	TimeScale float64
+	// Host is the loopback address (127.0.0.0/8 or ::1) the harness binds
+	// the ports it picks on, fills {host} with and dials: where the
+	// reference servers and a server command's servers listen. "" means
+	// DefaultHost (UPCHECK_HOST, -host). Already-running servers are dialed
+	// at their own addresses, whose host, when an IP address, must then be
+	// Host.
+	Host string
 	// Report is where the conformance report goes; "" means nowhere
 	// (UPCHECK_REPORT, -report).
 	Report string
@@ -83,6 +95,7 @@ const (
 	setUDP
 	setUDPMax
 	setTimeScale
+	setHost
 	setReport
 )
 
@@ -92,6 +105,7 @@ var settingNames = [...]struct{ env, flag string }{
 	setUDP:       {EnvUDP, "udp"},
 	setUDPMax:    {EnvUDPMax, "udp-max"},
 	setTimeScale: {EnvTimeScale, "time-scale"},
+	setHost:      {EnvHost, "host"},
 	setReport:    {EnvReport, "report"},
 }
 
@@ -118,6 +132,7 @@ func FromEnv() (Settings, error) {
 	s.ServerCmd = get(setServerCmd)
 	s.TCP = get(setTCP)
 	s.UDP = get(setUDP)
+	s.Host = get(setHost)
 	s.Report = get(setReport)
 	var errs []error
 	if v := get(setUDPMax); v != "" {
@@ -176,12 +191,13 @@ func checkTimeScale(f float64) error {
 }
 
 // RegisterFlags defines the settings' flags on fs (-server-cmd, -tcp, -udp,
-// -udp-max, -time-scale, -report), bound to s's fields, with s's current
-// values as defaults: call FromEnv first so that the flags default to the
-// environment and a flag given on the command line wins over its variable.
+// -udp-max, -time-scale, -host, -report), bound to s's fields, with s's
+// current values as defaults: call FromEnv first so that the flags default to
+// the environment and a flag given on the command line wins over its
+// variable.
 func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&stringFlag{s, setServerCmd, &s.ServerCmd}, "server-cmd",
-		"shell `command` that starts the server under test; {tcp}, {udp} and {host} are replaced by free ports and 127.0.0.1 (env "+EnvServerCmd+")")
+		"shell `command` that starts the server under test; {tcp}, {udp} and {host} are replaced by free ports and the -host address (env "+EnvServerCmd+")")
 	fs.Var(&stringFlag{s, setTCP, &s.TCP}, "tcp",
 		"`host:port` of a TCP server that is already running (env "+EnvTCP+")")
 	fs.Var(&stringFlag{s, setUDP, &s.UDP}, "udp",
@@ -190,6 +206,8 @@ func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
 		"the implementation's declared maximum datagram `payload`, 1.."+strconv.Itoa(MaxUDPPayload)+" (env "+EnvUDPMax+")")
 	fs.Var(&timeScaleFlag{s}, "time-scale",
 		"`factor` multiplying every timeout, for slow machines (env "+EnvTimeScale+")")
+	fs.Var(&stringFlag{s, setHost, &s.Host}, "host",
+		"loopback `address` the harness binds picked ports on, fills {host} with and dials: "+DefaultHost+" by default, ::1 for IPv6 (env "+EnvHost+")")
 	fs.Var(&stringFlag{s, setReport, &s.Report}, "report",
 		"`path` of the conformance report: JSON there, Markdown beside it (env "+EnvReport+")")
 }
@@ -251,13 +269,19 @@ func (f *timeScaleFlag) Set(v string) error {
 	return nil
 }
 
-// withDefaults returns s with the zero values replaced by the defaults.
+// withDefaults returns s with the zero values replaced by the defaults, and
+// Host in its canonical form ("::1" for "[::1]").
 func (s Settings) withDefaults() Settings {
 	if s.UDPMax == 0 {
 		s.UDPMax = check.DefaultUDPMax
 	}
 	if s.TimeScale == 0 {
 		s.TimeScale = DefaultTimeScale
+	}
+	if s.Host == "" {
+		s.Host = DefaultHost
+	} else if a, err := parseHost(s.Host); err == nil {
+		s.Host = a.String()
 	}
 	return s
 }
@@ -287,6 +311,16 @@ func (s Settings) Validate() error {
 		return settingErr(s.name(setServerCmd), "cannot be combined with %s: the command's servers get their ports from %s and %s",
 			other, PlaceholderTCP, PlaceholderUDP)
 	}
+	if err := checkHost(s.Host); err != nil {
+		return settingErr(s.name(setHost), "%s", err)
+	}
+	if s.Host != "" {
+		for _, k := range []setting{setTCP, setUDP} {
+			if err := s.sameHost(k); err != nil {
+				return settingErr(s.name(setHost), "%s", err)
+			}
+		}
+	}
 	if s.UDPMax < 0 || s.UDPMax > MaxUDPPayload {
 		return settingErr(s.name(setUDPMax), "%d is out of range 1..%d", s.UDPMax, MaxUDPPayload)
 	}
@@ -305,17 +339,75 @@ func placeholders(command string) (tcp, udp bool) {
 }
 
 // expand fills the placeholders of a server command: the ports (0 for a
-// placeholder it does not have) and the host.
-func expand(command string, tcp, udp int) string {
+// placeholder it does not have) and the host, as an address without
+// brackets ("::1"; a command that joins it to a port writes "[{host}]:{tcp}").
+func expand(command, host string, tcp, udp int) string {
 	return strings.NewReplacer(
 		PlaceholderTCP, strconv.Itoa(tcp),
 		PlaceholderUDP, strconv.Itoa(udp),
-		PlaceholderHost, loopback,
+		PlaceholderHost, host,
 	).Replace(command)
 }
 
-// loopback is the host of a server command's ports, and {host}.
-const loopback = "127.0.0.1"
+// parseHost parses a host setting: a loopback IP address, 127.0.0.0/8 or
+// ::1, with or without brackets. The harness runs on loopback only.
+func parseHost(v string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(v, "["), "]"))
+	switch {
+	case err != nil && checkHostPort(v) == nil:
+		return netip.Addr{}, fmt.Errorf("%q is host:port: give the address alone (%s, another of 127.0.0.0/8, or ::1)", v, DefaultHost)
+	case err != nil:
+		return netip.Addr{}, fmt.Errorf("%q is not an IP address (want a loopback address: %s, another of 127.0.0.0/8, or ::1)", v, DefaultHost)
+	case a.Zone() != "" || !(a.Is4() && a.IsLoopback() || a == netip.IPv6Loopback()):
+		return netip.Addr{}, fmt.Errorf("%s is not a loopback address (want %s, another of 127.0.0.0/8, or ::1)", v, DefaultHost)
+	}
+	return a, nil
+}
+
+// checkHost checks a host setting: "" (the default) or what parseHost
+// accepts.
+func checkHost(v string) error {
+	if v == "" {
+		return nil
+	}
+	_, err := parseHost(v)
+	return err
+}
+
+// host is the address of Host, DefaultHost's when Host is "" (or bad:
+// Validate refuses it).
+func (s Settings) host() netip.Addr {
+	if a, err := parseHost(s.Host); err == nil {
+		return a
+	}
+	return netip.MustParseAddr(DefaultHost)
+}
+
+// HostAddr is where the harness binds the ports it picks, dials them and
+// what fills {host}: Host as an address ("::1", "127.0.0.1"), DefaultHost
+// when Host is "".
+func (s Settings) HostAddr() string { return s.host().String() }
+
+// sameHost returns an error when the already-running server of setting k
+// (TCP or UDP) is at an IP address other than Host's: the harness dials the
+// address given, so a Host that differs would be a setting without effect.
+// A host name is dialed as it is.
+func (s Settings) sameHost(k setting) error {
+	v := s.TCP
+	if k == setUDP {
+		v = s.UDP
+	}
+	h, _, err := net.SplitHostPort(v)
+	if err != nil {
+		return nil
+	}
+	a, err := netip.ParseAddr(h)
+	if err != nil || a.Unmap() == s.host() {
+		return nil
+	}
+	return fmt.Errorf("%s, but %s is %s: the harness dials the address given (leave %s out, or make them agree)",
+		s.host(), s.name(k), v, s.name(setHost))
+}
 
 // Serves reports which protocols the target s describes serves: a server
 // command those whose placeholder it has, already-running servers those
@@ -368,11 +460,17 @@ func (s Settings) Scale(d time.Duration) time.Duration {
 
 // Describe says what the settings point at, in the words of the report's
 // "target" field: "reference servers (in process)", "command: <cmd>" or
-// "tcp 127.0.0.1:9000, udp 127.0.0.1:9001". It holds no picked port, so it is
-// the same on every run.
+// "tcp 127.0.0.1:9000, udp 127.0.0.1:9001"; the reference and a command
+// on a host other than DefaultHost add it: "reference servers (in
+// process) on ::1", "command: <cmd> on ::1". It holds no picked port, so it
+// is the same on every run.
 func (s Settings) Describe() string {
+	on := ""
+	if h := s.HostAddr(); h != DefaultHost {
+		on = " on " + h
+	}
 	if s.ServerCmd != "" {
-		return "command: " + s.ServerCmd
+		return "command: " + s.ServerCmd + on
 	}
 	var parts []string
 	if s.TCP != "" {
@@ -382,7 +480,7 @@ func (s Settings) Describe() string {
 		parts = append(parts, "udp "+s.UDP)
 	}
 	if len(parts) == 0 {
-		return "reference servers (in process)"
+		return "reference servers (in process)" + on
 	}
 	return strings.Join(parts, ", ")
 }
@@ -436,6 +534,16 @@ func (s Settings) fields() []field {
 	}
 	if d.TimeScale != DefaultTimeScale {
 		out = append(out, field{setTimeScale, strconv.FormatFloat(d.TimeScale, 'g', -1, 64)})
+	}
+	if s.Host != "" {
+		// A bad host is kept as it is, for Validate to refuse.
+		h := s.Host
+		if a, err := parseHost(h); err == nil {
+			h = a.String()
+		}
+		if h != DefaultHost {
+			out = append(out, field{setHost, h})
+		}
 	}
 	if s.Report != "" {
 		out = append(out, field{setReport, s.Report})

@@ -14,7 +14,7 @@ import (
 	"github.com/upcheck/upcheck/suites/check"
 )
 
-var allEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvReport}
+var allEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvHost, EnvReport}
 
 // setEnv sets the upcheck variables to env, clearing the others.
 func setEnv(t *testing.T, env map[string]string) {
@@ -44,21 +44,21 @@ func TestFromEnvDefaults(t *testing.T) {
 
 func TestFromEnvReadsEverySetting(t *testing.T) {
 	setEnv(t, map[string]string{
-		EnvTCP: "127.0.0.1:9000", EnvUDP: " [::1]:9001 ", EnvUDPMax: "1024",
-		EnvTimeScale: "2.5", EnvReport: "reports/x",
+		EnvTCP: "[::1]:9000", EnvUDP: " [::1]:9001 ", EnvUDPMax: "1024",
+		EnvTimeScale: "2.5", EnvHost: " ::1 ", EnvReport: "reports/x",
 	})
 	s, err := FromEnv()
 	if err != nil {
 		t.Fatalf("FromEnv: %v", err)
 	}
-	want := Settings{TCP: "127.0.0.1:9000", UDP: "[::1]:9001", UDPMax: 1024, TimeScale: 2.5, Report: "reports/x"}
+	want := Settings{TCP: "[::1]:9000", UDP: "[::1]:9001", UDPMax: 1024, TimeScale: 2.5, Host: "::1", Report: "reports/x"}
 	if s != want {
 		t.Errorf("FromEnv() = %+v, want %+v", s, want)
 	}
 	if err := s.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
 	}
-	if got, want := s.Describe(), "tcp 127.0.0.1:9000, udp [::1]:9001"; got != want {
+	if got, want := s.Describe(), "tcp [::1]:9000, udp [::1]:9001"; got != want {
 		t.Errorf("Describe() = %q, want %q", got, want)
 	}
 }
@@ -107,6 +107,24 @@ func TestBadInput(t *testing.T) {
 			`UPCHECK_SERVER_CMD: cannot be combined with UPCHECK_TCP: the command's servers get their ports from {tcp} and {udp}`},
 		{map[string]string{EnvServerCmd: "./server {udp}", EnvUDP: "127.0.0.1:9000"}, EnvServerCmd,
 			`UPCHECK_SERVER_CMD: cannot be combined with UPCHECK_UDP: the command's servers get their ports from {tcp} and {udp}`},
+		{map[string]string{EnvHost: "localhost"}, EnvHost,
+			`UPCHECK_HOST: "localhost" is not an IP address (want a loopback address: 127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "[::1]:9000"}, EnvHost,
+			`UPCHECK_HOST: "[::1]:9000" is host:port: give the address alone (127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "127.0.0.1:9000"}, EnvHost,
+			`UPCHECK_HOST: "127.0.0.1:9000" is host:port: give the address alone (127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "192.168.1.10"}, EnvHost,
+			`UPCHECK_HOST: 192.168.1.10 is not a loopback address (want 127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "::"}, EnvHost,
+			`UPCHECK_HOST: :: is not a loopback address (want 127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "::ffff:127.0.0.1"}, EnvHost,
+			`UPCHECK_HOST: ::ffff:127.0.0.1 is not a loopback address (want 127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "::1%lo"}, EnvHost,
+			`UPCHECK_HOST: ::1%lo is not a loopback address (want 127.0.0.1, another of 127.0.0.0/8, or ::1)`},
+		{map[string]string{EnvHost: "::1", EnvTCP: "127.0.0.1:9000"}, EnvHost,
+			`UPCHECK_HOST: ::1, but UPCHECK_TCP is 127.0.0.1:9000: the harness dials the address given (leave UPCHECK_HOST out, or make them agree)`},
+		{map[string]string{EnvHost: "127.0.0.1", EnvTCP: "127.0.0.1:9000", EnvUDP: "[::1]:9001"}, EnvHost,
+			`UPCHECK_HOST: 127.0.0.1, but UPCHECK_UDP is [::1]:9001: the harness dials the address given (leave UPCHECK_HOST out, or make them agree)`},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			setEnv(t, tc.env)
@@ -190,6 +208,16 @@ func TestFlagsOverrideEnvAndNameThemselves(t *testing.T) {
 	if err := s.Validate(); err == nil || err.Error() != `-tcp: "localhost" is not host:port` {
 		t.Errorf("Validate() = %v, want the -tcp error", err)
 	}
+	s, _ = FromEnv()
+	fs = flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-host", "::1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err == nil || err.Error() != `-host: ::1, but UPCHECK_TCP is 127.0.0.1:9000: the harness dials the address given (leave -host out, or make them agree)` {
+		t.Errorf("Validate() = %v, want the -host error", err)
+	}
 
 	// Bad numbers are refused by the flag parser.
 	for _, args := range [][]string{{"-udp-max", "abc"}, {"-udp-max", "0"}, {"-time-scale", "0"}, {"-time-scale", "x"}} {
@@ -244,6 +272,10 @@ func TestDescribe(t *testing.T) {
 		{Settings{TCP: "127.0.0.1:9000"}, "tcp 127.0.0.1:9000"},
 		{Settings{UDP: "127.0.0.1:9001"}, "udp 127.0.0.1:9001"},
 		{Settings{TCP: "127.0.0.1:9000", UDP: "127.0.0.1:9001"}, "tcp 127.0.0.1:9000, udp 127.0.0.1:9001"},
+		{Settings{Host: "127.0.0.1"}, "reference servers (in process)"},
+		{Settings{Host: "::1"}, "reference servers (in process) on ::1"},
+		{Settings{Host: "[::1]", ServerCmd: "srv --host {host} --tcp {tcp}"}, "command: srv --host {host} --tcp {tcp} on ::1"},
+		{Settings{Host: "::1", TCP: "[::1]:9000"}, "tcp [::1]:9000"},
 	} {
 		if got := tc.s.Describe(); got != tc.want {
 			t.Errorf("%+v.Describe() = %q, want %q", tc.s, got, tc.want)
@@ -260,6 +292,10 @@ var roundTripCases = []Settings{
 	{TCP: "127.0.0.1:9000", UDP: "[::1]:9001", UDPMax: 1024, TimeScale: 0.1},
 	{UDP: "127.0.0.1:9001", UDPMax: MaxUDPPayload, TimeScale: 1e-9},
 	{ServerCmd: "bin/upperd -tcp {host}:{tcp}", UDPMax: 1},
+	{ServerCmd: "bin/upperd -tcp [{host}]:{tcp} -udp [{host}]:{udp}", Host: "::1"},
+	{Host: "[::1]"},
+	{Host: "127.0.0.2", TimeScale: 3},
+	{TCP: "[::1]:9000", Host: "::1"},
 }
 
 // sameSettings compares settings as FromEnv and the flags give them: the
@@ -325,6 +361,33 @@ func TestEnvironAndArgsLeaveDefaultsOut(t *testing.T) {
 	wantArgs := []string{"-server-cmd", "srv {tcp}", "-udp-max", "512", "-time-scale", "2", "-report", "r"}
 	if got := s.Args(); !slices.Equal(got, wantArgs) {
 		t.Errorf("Args() = %q, want %q", got, wantArgs)
+	}
+	// The default host is left out; another is given in its canonical form.
+	if env := (Settings{Host: "127.0.0.1"}).Environ(); env != nil {
+		t.Errorf("the default host gives %q, want nothing", env)
+	}
+	if got, want := (Settings{Host: "[::1]", TimeScale: 2}).Environ(), []string{"UPCHECK_TIME_SCALE=2", "UPCHECK_HOST=::1"}; !slices.Equal(got, want) {
+		t.Errorf("Environ() = %q, want %q", got, want)
+	}
+	if got, want := (Settings{Host: "0:0:0:0:0:0:0:1"}).Args(), []string{"-host", "::1"}; !slices.Equal(got, want) {
+		t.Errorf("Args() = %q, want %q", got, want)
+	}
+}
+
+func TestExpandFillsTheHost(t *testing.T) {
+	for _, tc := range []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{}, "srv --host 127.0.0.1 --tcp 9000 --udp 9001 -l [127.0.0.1]:9000"},
+		{Settings{Host: "127.0.0.2"}, "srv --host 127.0.0.2 --tcp 9000 --udp 9001 -l [127.0.0.2]:9000"},
+		{Settings{Host: "::1"}, "srv --host ::1 --tcp 9000 --udp 9001 -l [::1]:9000"},
+		{Settings{Host: "[::1]"}, "srv --host ::1 --tcp 9000 --udp 9001 -l [::1]:9000"},
+	} {
+		got := expand("srv --host {host} --tcp {tcp} --udp {udp} -l [{host}]:{tcp}", tc.s.HostAddr(), 9000, 9001)
+		if got != tc.want {
+			t.Errorf("host %q: expand = %q, want %q", tc.s.Host, got, tc.want)
+		}
 	}
 }
 

@@ -49,11 +49,13 @@ var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 // Start validates s and starts the target it describes:
 //
 //   - no target setting: the reference servers (servers/serverstest),
-//     TCP and UDP, in process on 127.0.0.1;
-//   - ServerCmd: the command with free ports for {tcp} and {udp}, once it
-//     answers the pre-flight probe (within 10 s, scaled); a command that
-//     exits before it answers is tried again with fresh ports, twice, since
-//     a port picked free can be taken before the server binds it;
+//     TCP and UDP, in process on the host (Settings.HostAddr: 127.0.0.1
+//     unless Host says ::1, say);
+//   - ServerCmd: the command with free ports on the host for {tcp} and
+//     {udp}, and the host for {host}, once it answers the pre-flight probe
+//     (within 10 s, scaled); a command that exits before it answers is
+//     tried again with fresh ports, twice, since a port picked free can be
+//     taken before the server binds it;
 //   - TCP / UDP: the servers at those addresses, once they answer the probe.
 //
 // The error is a *HarnessError: a bad setting, or the target is not there (a
@@ -107,6 +109,7 @@ func (t *Target) startReference(ctx context.Context) (err error) {
 		}
 	}()
 	srv := serverstest.NewUnstartedServer()
+	srv.Host = t.settings.HostAddr()
 	srv.TCP.Logger, srv.UDP.Logger = t.log, t.log
 	srv.Start()
 	t.ref = srv
@@ -163,7 +166,7 @@ func (t *Target) UDPAddr() string {
 }
 
 // Settings returns the settings the target was started with, defaults
-// filled in (UDPMax and TimeScale are never 0).
+// filled in (UDPMax and TimeScale are never 0, Host never "").
 func (t *Target) Settings() Settings { return t.settings }
 
 // Describe says what the target is, for the report's "target" field; see

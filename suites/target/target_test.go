@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upcheck/upcheck/internal/ipv6test"
 	"github.com/upcheck/upcheck/servers/serverstest"
 
 	"github.com/upcheck/upcheck/clients"
@@ -83,7 +84,7 @@ func TestDefaultTargetIsTheReference(t *testing.T) {
 	if got := tg.Describe(); got != "reference servers (in process)" {
 		t.Errorf("Describe() = %q", got)
 	}
-	if s := tg.Settings(); s.UDPMax != 8192 || s.TimeScale != 1 {
+	if s := tg.Settings(); s.UDPMax != 8192 || s.TimeScale != 1 || s.Host != "127.0.0.1" {
 		t.Errorf("Settings() = %+v, want the defaults filled in", s)
 	}
 	if err := tg.Healthy("TCP-EOF"); err != nil {
@@ -137,14 +138,75 @@ func TestAlreadyRunningServers(t *testing.T) {
 	}
 }
 
+// TestTargetOnHost: the reference in process listens on the host it is
+// given, and servers already running on ::1 are dialed there, TCP and UDP.
+func TestTargetOnHost(t *testing.T) {
+	t.Run("reference on 127.0.0.2", func(t *testing.T) {
+		checkReferenceOn(t, "127.0.0.2", "127.0.0.2:", "reference servers (in process) on 127.0.0.2")
+	})
+	t.Run("reference on ::1", func(t *testing.T) {
+		ipv6test.Need(t)
+		checkReferenceOn(t, "::1", "[::1]:", "reference servers (in process) on ::1")
+	})
+	t.Run("already running on ::1", func(t *testing.T) {
+		ipv6test.Need(t)
+		srv := serverstest.NewUnstartedServer()
+		srv.Host = "::1"
+		srv.Start()
+		defer srv.Close()
+		for _, s := range []Settings{
+			{TCP: srv.TCPAddr, UDP: srv.UDPAddr},
+			{TCP: srv.TCPAddr, UDP: srv.UDPAddr, Host: "::1"},
+		} {
+			tg, err := Start(context.Background(), s, nil)
+			if err != nil {
+				t.Fatalf("Start(%+v): %v", s, err)
+			}
+			if !strings.HasPrefix(tg.TCPAddr(), "[::1]:") || !strings.HasPrefix(tg.UDPAddr(), "[::1]:") {
+				t.Errorf("addresses %q %q, want them on ::1", tg.TCPAddr(), tg.UDPAddr())
+			}
+			checkServes(t, tg)
+			if tcp, udp := tg.Probe(); !tcp.OK() || !udp.OK() {
+				t.Errorf("probe %v / %v", tcp, udp)
+			}
+			if err := tg.Healthy("TCP-ROUNDTRIP"); err != nil {
+				t.Errorf("Healthy: %v", err)
+			}
+			tg.Close()
+		}
+	})
+}
+
+func checkReferenceOn(t *testing.T, host, prefix, describe string) {
+	t.Helper()
+	tg, err := Start(context.Background(), Settings{Host: host}, nil)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer tg.Close()
+	if !strings.HasPrefix(tg.TCPAddr(), prefix) || !strings.HasPrefix(tg.UDPAddr(), prefix) {
+		t.Errorf("addresses %q %q, want them on %s", tg.TCPAddr(), tg.UDPAddr(), host)
+	}
+	checkServes(t, tg)
+	if tcp, udp := tg.Probe(); !tcp.OK() || !udp.OK() {
+		t.Errorf("probe %v / %v", tcp, udp)
+	}
+	if got := tg.Describe(); got != describe {
+		t.Errorf("Describe() = %q, want %q", got, describe)
+	}
+	if got := tg.Settings().Host; got != host {
+		t.Errorf("Settings().Host = %q, want %q", got, host)
+	}
+}
+
 // freeAddr returns a loopback address where nothing listens (for now).
 func freeAddr(t *testing.T, network string) string {
 	t.Helper()
-	p, err := pickPorts(network == "tcp", network == "udp")
+	p, err := pickPorts(DefaultHost, network == "tcp", network == "udp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return addr(max(p.tcp, p.udp))
+	return addr(DefaultHost, max(p.tcp, p.udp))
 }
 
 func TestNothingAnswersIsAHarnessError(t *testing.T) {
