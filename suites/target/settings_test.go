@@ -14,7 +14,7 @@ import (
 	"github.com/upcheck/upcheck/suites/check"
 )
 
-var allEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvReport}
+var allEnv = append(slices.Clone(TargetEnv), RunEnv...)
 
 // setEnv sets the upcheck variables to env, clearing the others.
 func setEnv(t *testing.T, env map[string]string) {
@@ -260,6 +260,8 @@ var roundTripCases = []Settings{
 	{TCP: "127.0.0.1:9000", UDP: "[::1]:9001", UDPMax: 1024, TimeScale: 0.1},
 	{UDP: "127.0.0.1:9001", UDPMax: MaxUDPPayload, TimeScale: 1e-9},
 	{ServerCmd: "bin/upperd -tcp {host}:{tcp}", UDPMax: 1},
+	{ExpectFail: "TCP-EOF, UDP-SOURCE", JUnit: "reports/junit.xml", Report: "r"},
+	{ExpectFail: "@expected failures.txt"},
 }
 
 // sameSettings compares settings as FromEnv and the flags give them: the
