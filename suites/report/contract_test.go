@@ -98,7 +98,7 @@ func TestContractSettings(t *testing.T) {
 		envs = append(envs, m[1])
 	})
 	diff(t, "setting (variable and flag)", "target.Settings.RegisterFlags", code, doc, false)
-	want := append(slices.Clone(target.TargetEnv), target.EnvReport)
+	want := append(slices.Clone(target.TargetEnv), target.RunEnv...)
 	slices.Sort(want)
 	slices.Sort(envs)
 	if !slices.Equal(envs, want) {
