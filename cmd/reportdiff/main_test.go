@@ -45,9 +45,9 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name       string
-		args       []string
-		code       int
+		name        string
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{"same", []string{good, good}, 0, "no change\n", ""},

@@ -81,17 +81,15 @@ type Column struct {
 	// Cells are its cells, one per requirement of check.Requirements, in
 	// that order.
 	Cells []Cell
-	// Summary is its last line: "N passed, N failed", or why there is no
-	// report.
+	// Summary is its last line: "N passed, N failed" and the like, or why
+	// there is no report.
 	Summary string
 }
 
-// Column returns the report as a column named name.
+// Column returns the report as a column named name, summed up as Line
+// does.
 func (r Report) Column(name string) Column {
-	c := Column{Name: name, Summary: r.Summary()}
-	if r.HarnessError != "" {
-		c.Summary = "harness error: " + r.HarnessError
-	}
+	c := Column{Name: name, Summary: strings.TrimPrefix(r.Line(""), "upcheck: ")}
 	for _, req := range check.Requirements {
 		c.Cells = append(c.Cells, r.Cell(req.ID))
 	}
