@@ -60,8 +60,8 @@ func TestBuildWaived(t *testing.T) {
 
 func TestExpect(t *testing.T) {
 	r := Build(suite(passingSuite()...), "t")
-	r.Requirements[1].Status = Fail                                                   // TCP-BYTES
-	r.Requirements[2].Status = Skip                                                   // TCP-STREAM
+	r.Requirements[1].Status = Fail                                                  // TCP-BYTES
+	r.Requirements[2].Status = Skip                                                  // TCP-STREAM
 	r.Expect(map[string]string{"TCP-EOF": "", "TCP-BYTES": "", "TCP-STREAM": "why"}) // TCP-EOF passes
 	for id, want := range map[string]Status{"TCP-EOF": XPass, "TCP-BYTES": XFail, "TCP-STREAM": Skip, "TCP-ROUNDTRIP": Pass} {
 		if got := byID(t, r, id).Status; got != want {
