@@ -2,11 +2,15 @@
 // requirement group of SEMANTICS.md, each labelled with its requirement ID
 // and protocol, run against the target the settings of CONTRACT.md name (the
 // reference servers in process when none is set). At the end it prints the
-// conformance report in the terminal and writes it where UPCHECK_REPORT says.
+// conformance report in the terminal, writes it where UPCHECK_REPORT and
+// UPCHECK_JUNIT say, and sums it up in one line on standard error.
+// Requirements declared expected failures (UPCHECK_EXPECT_FAIL) do not fail
+// the run; one of them that passes does.
 //
 //	go tool ginkgo ./suites
 //	go tool ginkgo --label-filter=TCP-EOF ./suites
 //	go tool ginkgo ./suites -- -server-cmd 'python3 server.py {tcp} {udp}'
+//	go tool ginkgo ./suites -- -expect-fail TCP-EOF -junit reports/junit.xml
 package suites
 
 import (
