@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/upcheck/upcheck/suites/check"
@@ -168,5 +169,30 @@ func TestJUnitHarnessError(t *testing.T) {
 	}
 	if got.Errors != len(check.Requirements) || !strings.Contains(string(b), `<property name="harness_error" value="UPCHECK_TCP: &#34;x&#34; is not host:port">`) {
 		t.Errorf("errors=%d, want every case an error and the harness error a property:\n%s", got.Errors, b)
+	}
+}
+
+// TestJUnitReadsAsGinkgos reads the XML back with ginkgo's own JUnit
+// types, another reader of the format (time as a number of seconds).
+func TestJUnitReadsAsGinkgos(t *testing.T) {
+	r := Build(waivedSuite(), "t")
+	r.Expect(map[string]string{"TCP-EOF": "known"})
+	b, err := r.JUnit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got reporters.JUnitTestSuites
+	if err := xml.Unmarshal(b, &got); err != nil {
+		t.Fatalf("ginkgo's JUnit types do not read it: %v", err)
+	}
+	if got.Tests != len(check.Requirements) || len(got.TestSuites) != 1 || len(got.TestSuites[0].TestCases) != len(check.Requirements) {
+		t.Fatalf("read %d tests in %d suites", got.Tests, len(got.TestSuites))
+	}
+	s := got.TestSuites[0]
+	if s.Skipped != 2 || s.Failures != 0 || s.Errors != 0 {
+		t.Errorf("skipped=%d failures=%d errors=%d, want 2 0 0 (xfail and not-judged)", s.Skipped, s.Failures, s.Errors)
+	}
+	if c := s.TestCases[3]; c.Name != "TCP-EOF" || c.Skipped == nil || c.Skipped.Message != "expected failure: known" {
+		t.Errorf("TCP-EOF = %+v", c)
 	}
 }
