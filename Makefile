@@ -28,7 +28,7 @@ conformance:
 	@status=0; UPCHECK_REPORT=$${UPCHECK_REPORT:-$(REPORTS)/conformance.json} \
 		$(GINKGO) $(GINKGO_FLAGS) ./suites || status=$$?; \
 	report=$${UPCHECK_REPORT:-$(REPORTS)/conformance.json}; \
-	if [ -f "$${report%.json}.md" ]; then echo; echo "Report: $$report and $${report%.json}.md"; fi; \
+	if [ -f "$${report%.json}.md" ]; then echo; echo "Report: $$report, $${report%.json}.md and $${report%.json}.html"; fi; \
 	exit $$status
 
 ## matrix: the suites against every implementation in matrix.json, side by

@@ -21,7 +21,8 @@
 //  3. the runners: the ginkgo suite (suites, suites/e2e, and
 //     suites/lifetime, whose tests kill harnesses), suites/suiterun
 //     (runs the suite as a subprocess), the fuzzers (fuzz) and the commands
-//     (cmd/upperd, cmd/upperc, cmd/upperload, cmd/campaign, cmd/replay).
+//     (cmd/upperd, cmd/upperc, cmd/upperload, cmd/campaign, cmd/replay,
+//     cmd/reportdiff).
 //  4. the lab, where upcheck proves itself: faulty servers (lab/mutants:
 //     mutants and hostile servers, served by lab/cmd/mutantd), the tests of
 //     the harness against them (lab/mutation, lab/hostile), the matrix

@@ -1,21 +1,12 @@
 package matrix
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/upcheck/upcheck/suites/report"
 )
 
-// Cell is one requirement of one implementation.
-type Cell struct {
-	Status report.Status
-	// Specs is how many specs judged the requirement.
-	Specs int
-	// Observed, Expected and Evidence are the report's texts: what came
-	// back, what the rule wanted, and where (spec, case, seed).
-	Observed, Expected, Evidence string
-}
+// Cell is one requirement of one implementation: the report's own cell,
+// which its HTML page renders.
+type Cell = report.Cell
 
 // Cell returns the column's cell for requirement id. A skipped column's
 // cells are skip, with the reason; those of a column whose run failed are
@@ -29,32 +20,7 @@ func (c Column) Cell(id string) Cell {
 	case c.Report == nil:
 		return Cell{Status: report.Error, Observed: "not judged: no report"}
 	}
-	for _, q := range c.Report.Requirements {
-		if q.ID == id {
-			return Cell{Status: q.Status, Specs: q.Specs, Observed: q.Observed, Expected: q.Expected, Evidence: q.Evidence}
-		}
-	}
-	return Cell{Status: report.Error, Observed: "not judged: the report has no " + id}
-}
-
-// Title is the cell's text on hover: its status and, when it has them,
-// what was observed and expected and the evidence, one to a line.
-func (c Cell) Title() string {
-	lines := []string{string(c.Status)}
-	if c.Specs > 0 {
-		lines[0] += fmt.Sprintf(" (%d specs)", c.Specs)
-	}
-	for _, kv := range [][2]string{{"observed", c.Observed}, {"expected", c.Expected}, {"evidence", c.Evidence}} {
-		if kv[1] != "" {
-			lines = append(lines, kv[0]+": "+kv[1])
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// HasDetail reports whether the cell has more to say than its status.
-func (c Cell) HasDetail() bool {
-	return c.Observed != "" || c.Expected != "" || c.Evidence != ""
+	return c.Report.Cell(id)
 }
 
 // Summary is the column's last line: the report's "N passed, N failed",

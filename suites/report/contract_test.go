@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,7 +99,7 @@ func TestContractSettings(t *testing.T) {
 		envs = append(envs, m[1])
 	})
 	diff(t, "setting (variable and flag)", "target.Settings.RegisterFlags", code, doc, false)
-	want := append(slices.Clone(target.TargetEnv), target.EnvReport)
+	want := append(slices.Clone(target.TargetEnv), target.RunEnv...)
 	slices.Sort(want)
 	slices.Sort(envs)
 	if !slices.Equal(envs, want) {
@@ -164,4 +165,15 @@ func diff(t *testing.T, what, where string, code, doc []string, ordered bool) {
 	if ordered && !t.Failed() && !slices.Equal(code, doc) {
 		t.Errorf("CONTRACT.md lists the %ss in the order %q; %s has %q", what, doc, where, code)
 	}
+}
+
+// TestContractExitStatuses requires CONTRACT.md's table of a run's exit
+// statuses to list exactly those ExitStatus returns.
+func TestContractExitStatuses(t *testing.T) {
+	var doc []string
+	for _, row := range contractTable(t, readContract(t), "A run's verdict, as the report gives it (`report.Report.ExitStatus`):") {
+		doc = append(doc, row[0])
+	}
+	code := []string{strconv.Itoa(ExitPass), strconv.Itoa(ExitFail), strconv.Itoa(ExitHarness)}
+	diff(t, "exit status", "package report", code, doc, true)
 }

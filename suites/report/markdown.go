@@ -31,7 +31,7 @@ func (r Report) Markdown() string {
 	}
 	var ev []string
 	for _, q := range r.Requirements {
-		if q.Evidence != "" && (q.Status == Fail || q.Status == Error || q.Status == NotJudged) {
+		if q.Evidence != "" && (q.Status == Fail || q.Status == XFail || q.Status == Error || q.Status == NotJudged) {
 			ev = append(ev, fmt.Sprintf("- %s: %s\n", q.ID, q.Evidence))
 		}
 	}
@@ -45,6 +45,16 @@ func (r Report) Markdown() string {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\nHarness note: %s\n", n)
 	}
+	var reasons []string
+	for _, q := range r.Requirements {
+		if q.Reason != "" {
+			reasons = append(reasons, fmt.Sprintf("- %s (%s): %s\n", q.ID, q.Status, cell(q.Reason)))
+		}
+	}
+	if len(reasons) > 0 {
+		b.WriteString("\nExpected failures:\n\n")
+		b.WriteString(strings.Join(reasons, ""))
+	}
 	c := r.Counts()
 	b.WriteString("\n")
 	if c[Error] > 0 {
@@ -52,6 +62,12 @@ func (r Report) Markdown() string {
 	}
 	if c[NotJudged] > 0 {
 		fmt.Fprintf(&b, "%d not judged (another requirement failed)\n", c[NotJudged])
+	}
+	if c[XFail] > 0 {
+		fmt.Fprintf(&b, "%d failed as expected\n", c[XFail])
+	}
+	for _, x := range r.XPasses() {
+		fmt.Fprintf(&b, "%s\n", x)
 	}
 	b.WriteString(r.Summary())
 	b.WriteString("\n")
@@ -72,7 +88,7 @@ func (r Report) Summary() string {
 // status marks a failure so it stands out in the table.
 func status(s Status) string {
 	switch s {
-	case Fail, Error:
+	case Fail, XPass, Error:
 		return "**" + string(s) + "**"
 	}
 	return string(s)

@@ -30,6 +30,11 @@ type Outcome struct {
 	// Harness is set when the harness could not judge: the spec's check
 	// failed for a reason that says nothing about the server.
 	Harness string `json:"harness,omitempty"`
+	// Waived is set when the spec found violations but passed anyway,
+	// because every one of them is of a requirement the user declared an
+	// expected failure: the report judges the spec as a failed one (and
+	// Expect turns the requirement's fail into xfail).
+	Waived bool `json:"waived,omitempty"`
 }
 
 // OutcomeOf returns the Outcome a spec attached, if any. A parallel run

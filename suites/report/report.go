@@ -46,10 +46,16 @@ const (
 	// TCP-EOF that saw the wrong bytes): Observed names that requirement,
 	// which fails in its stead.
 	NotJudged Status = "not-judged"
+	// XFail: the requirement failed, and the user declared that it would
+	// (an expected failure): it does not fail the run.
+	XFail Status = "xfail"
+	// XPass: the requirement was declared an expected failure but passed:
+	// it fails the run, so that the declaration is removed.
+	XPass Status = "xpass"
 )
 
 // Statuses lists every status a requirement can have, as CONTRACT.md does.
-var Statuses = []Status{Pass, Fail, Skip, NotJudged, Error}
+var Statuses = []Status{Pass, Fail, XFail, XPass, Skip, NotJudged, Error}
 
 // Requirement is one requirement's line of the report.
 type Requirement struct {
@@ -64,6 +70,9 @@ type Requirement struct {
 	Observed string `json:"observed"`
 	Expected string `json:"expected"`
 	Evidence string `json:"evidence"`
+	// Reason is why the requirement is an expected failure, as the user
+	// declared it, for xfail and xpass; "" otherwise.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Report is the conformance report of one run.
@@ -146,8 +155,8 @@ func Build(r types.Report, target string) Report {
 		// A violation counts against the requirement it names, whichever
 		// spec observed it; not what the clients saw of a server that
 		// went away, which is the symptom of the spec's own failure.
-		if sr.State == types.SpecStateFailed {
-			if o, _ := OutcomeOf(sr); o.Harness == "" && o.Server == "" {
+		if o, _ := OutcomeOf(sr); sr.State == types.SpecStateFailed || o.Waived {
+			if o.Harness == "" && o.Server == "" {
 				for _, id := range o.Violations.IDs() {
 					if !labelled[id] {
 						seenBy[id] = append(seenBy[id], sr)
@@ -245,6 +254,9 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 	for i := range specs {
 		sr := &specs[i]
 		o, _ := OutcomeOf(*sr)
+		// A spec that found only expected failures passed in ginkgo, but
+		// judges as a failed one.
+		isFailed := sr.Failed() || o.Waived
 		switch {
 		case sr.State.Is(types.SpecStatePending | types.SpecStateSkipped | types.SpecStateInvalid):
 			if skipped == "" {
@@ -266,7 +278,7 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 				}
 			}
 			continue
-		case sr.Failed() && req.Level == check.Info:
+		case isFailed && req.Level == check.Info:
 			// An INFO requirement never fails: what went wrong is its
 			// observation.
 			out.Specs++
@@ -277,12 +289,12 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 				}
 			}
 			continue
-		case sr.Failed() && !blames(o, req.ID):
+		case isFailed && !blames(o, req.ID):
 			if unjudged == nil {
 				unjudged, unjudgedO = sr, o
 			}
 			continue
-		case sr.Failed():
+		case isFailed:
 			out.Specs++
 			if failed == nil {
 				failed, failedO = sr, o

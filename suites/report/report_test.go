@@ -369,6 +369,28 @@ func TestWrite(t *testing.T) {
 	if !regexp.MustCompile(`\n\d+ passed, \d+ failed(, \d+ skipped)?\n$`).Match(m) {
 		t.Errorf("Markdown file does not end with the summary:\n%s", m)
 	}
+	page, err := os.ReadFile(filepath.Join(filepath.Dir(js), "conformance.html"))
+	if err != nil {
+		t.Fatalf("no HTML page beside the JSON: %v", err)
+	}
+	if !strings.HasPrefix(string(page), "<!DOCTYPE html>") {
+		t.Errorf("the HTML file is not a page:\n%s", page)
+	}
+	x := filepath.Join(filepath.Dir(js), "ci", "junit.xml")
+	if err := WriteJUnit(x, r); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(x); err != nil || !strings.Contains(string(b), "<testsuites") {
+		t.Errorf("JUnit file: %v\n%s", err, b)
+	}
+}
+
+func TestHTMLPath(t *testing.T) {
+	for in, want := range map[string]string{"r/x.json": "r/x.html", "out.txt": "out.html", "a.b/c": "a.b/c.html"} {
+		if got := HTMLPath(in); got != want {
+			t.Errorf("HTMLPath(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestWriteError(t *testing.T) {

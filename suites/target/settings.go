@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,16 @@ const (
 // TargetEnv lists the variables that choose the target and how it is
 // judged (all but the report's), in the order a printed command sets them.
 var TargetEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvHost}
+
+// The settings of a run's verdict and outputs, beside the target's.
+const (
+	EnvExpectFail = "UPCHECK_EXPECT_FAIL"
+	EnvJUnit      = "UPCHECK_JUNIT"
+)
+
+// RunEnv lists the variables beside TargetEnv: which failures are
+// expected and where the reports go. Every setting is in one of the two.
+var RunEnv = []string{EnvExpectFail, EnvReport, EnvJUnit}
 
 // Defaults of the settings that have one; the declared UDP maximum's is
 // check.DefaultUDPMax.
@@ -81,9 +93,17 @@ type Settings struct {
 	// (UPCHECK_REPORT, -report).
 	Report string
 
+	// ExpectFail declares the requirements expected to fail: a comma list
+	// of IDs, or "@FILE" naming a file with one ID and its reason a line
+	// (UPCHECK_EXPECT_FAIL, -expect-fail); see ExpectedFailures.
+	ExpectFail string
+	// JUnit is where the JUnit XML report goes; "" means nowhere
+	// (UPCHECK_JUNIT, -junit).
+	JUnit string
+
 	// flagged records which settings were last set by their flag, so that
 	// errors name what the user typed.
-	flagged uint8
+	flagged uint16
 }
 
 // setting identifies one setting, for naming it in errors.
@@ -97,6 +117,8 @@ const (
 	setTimeScale
 	setHost
 	setReport
+	setExpectFail
+	setJUnit
 )
 
 var settingNames = [...]struct{ env, flag string }{
@@ -107,6 +129,9 @@ var settingNames = [...]struct{ env, flag string }{
 	setTimeScale: {EnvTimeScale, "time-scale"},
 	setHost:      {EnvHost, "host"},
 	setReport:    {EnvReport, "report"},
+
+	setExpectFail: {EnvExpectFail, "expect-fail"},
+	setJUnit:      {EnvJUnit, "junit"},
 }
 
 // name is how errors call the setting: "-tcp" when the flag set it,
@@ -134,6 +159,8 @@ func FromEnv() (Settings, error) {
 	s.UDP = get(setUDP)
 	s.Host = get(setHost)
 	s.Report = get(setReport)
+	s.ExpectFail = get(setExpectFail)
+	s.JUnit = get(setJUnit)
 	var errs []error
 	if v := get(setUDPMax); v != "" {
 		n, err := parseUDPMax(v)
@@ -209,7 +236,12 @@ func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&stringFlag{s, setHost, &s.Host}, "host",
 		"loopback `address` the harness binds picked ports on, fills {host} with and dials: "+DefaultHost+" by default, ::1 for IPv6 (env "+EnvHost+")")
 	fs.Var(&stringFlag{s, setReport, &s.Report}, "report",
-		"`path` of the conformance report: JSON there, Markdown beside it (env "+EnvReport+")")
+		"`path` of the conformance report: JSON there, Markdown and HTML beside it (env "+EnvReport+")")
+
+	fs.Var(&stringFlag{s, setExpectFail, &s.ExpectFail}, "expect-fail",
+		"requirement `IDs` expected to fail, comma-separated, or @FILE with one ID and its reason a line: they read xfail and do not fail the run; one that passes does (env "+EnvExpectFail+")")
+	fs.Var(&stringFlag{s, setJUnit, &s.JUnit}, "junit",
+		"`path` of a JUnit XML report, one test case per requirement, for CI (env "+EnvJUnit+")")
 }
 
 type stringFlag struct {
@@ -487,7 +519,7 @@ func (s Settings) Describe() string {
 
 // Environ returns s as the environment that gives it back through FromEnv:
 // "UPCHECK_SERVER_CMD=…" and the like, for the settings that are set and
-// differ from their defaults, in TargetEnv's order with the report's last.
+// differ from their defaults, in TargetEnv's order, then RunEnv's.
 // A program run with it (and no UPCHECK_* variable of its own) points at
 // the same target, judged the same way.
 func (s Settings) Environ() []string {
@@ -545,8 +577,80 @@ func (s Settings) fields() []field {
 			out = append(out, field{setHost, h})
 		}
 	}
+	if s.ExpectFail != "" {
+		out = append(out, field{setExpectFail, s.ExpectFail})
+	}
 	if s.Report != "" {
 		out = append(out, field{setReport, s.Report})
 	}
+	if s.JUnit != "" {
+		out = append(out, field{setJUnit, s.JUnit})
+	}
 	return out
+}
+
+// ExpectedFailures returns the requirements the ExpectFail setting
+// declares expected to fail, ID → reason (the reason "" when none is
+// given): nil when it is not set. The setting is a comma list of IDs
+// ("TCP-EOF,UDP-SOURCE"), or "@FILE" naming a file with one ID and its
+// reason a line ("TCP-EOF  the server resets on a half-close"), where
+// blank lines and lines starting with # are left out. A relative FILE is
+// read from dir ("" for the working directory). The error is a
+// *HarnessError naming the setting: a file that cannot be read, an
+// unknown requirement ID, an INFO requirement (it never fails), or an ID
+// given twice.
+func (s Settings) ExpectedFailures(dir string) (map[string]string, error) {
+	v := strings.TrimSpace(s.ExpectFail)
+	if v == "" {
+		return nil, nil
+	}
+	name := s.name(setExpectFail)
+	type entry struct{ id, reason, where string }
+	var entries []entry
+	if file, ok := strings.CutPrefix(v, "@"); ok {
+		path := file
+		if dir != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, settingErr(name, "cannot read %s: %v", file, err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			id, reason := line, ""
+			if j := strings.IndexAny(line, " \t"); j >= 0 {
+				id, reason = line[:j], line[j+1:]
+			}
+			entries = append(entries, entry{id, strings.TrimSpace(reason), fmt.Sprintf(" (%s:%d)", file, i+1)})
+		}
+	} else {
+		for id := range strings.SplitSeq(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				entries = append(entries, entry{id: id})
+			}
+		}
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		req, ok := check.Lookup(e.id)
+		switch {
+		case !ok:
+			return nil, settingErr(name, "unknown requirement %q%s", e.id, e.where)
+		case req.Level == check.Info:
+			return nil, settingErr(name, "%s is INFO%s: it never fails, so it cannot be expected to", e.id, e.where)
+		}
+		if _, dup := out[e.id]; dup {
+			return nil, settingErr(name, "%s is given twice%s", e.id, e.where)
+		}
+		out[e.id] = e.reason
+	}
+	return out, nil
 }

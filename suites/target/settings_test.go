@@ -14,7 +14,7 @@ import (
 	"github.com/upcheck/upcheck/suites/check"
 )
 
-var allEnv = []string{EnvServerCmd, EnvTCP, EnvUDP, EnvUDPMax, EnvTimeScale, EnvHost, EnvReport}
+var allEnv = append(slices.Clone(TargetEnv), RunEnv...)
 
 // setEnv sets the upcheck variables to env, clearing the others.
 func setEnv(t *testing.T, env map[string]string) {
@@ -296,6 +296,8 @@ var roundTripCases = []Settings{
 	{Host: "[::1]"},
 	{Host: "127.0.0.2", TimeScale: 3},
 	{TCP: "[::1]:9000", Host: "::1"},
+	{ExpectFail: "TCP-EOF, UDP-SOURCE", JUnit: "reports/junit.xml", Report: "r"},
+	{ExpectFail: "@expected failures.txt"},
 }
 
 // sameSettings compares settings as FromEnv and the flags give them: the

@@ -1,0 +1,43 @@
+// Command reportdiff compares two conformance reports (the JSON the suites
+// write with UPCHECK_REPORT) and lists, one to a line, the requirements
+// whose verdict changed: regressions (passed, fails now), fixes (failed,
+// passes now) and other changes (judged, not judged now, or the reverse).
+//
+//	go run ./cmd/reportdiff reports/old.json reports/new.json
+//
+// Exit status: 0 no regression, 1 a regression, 2 a usage error or a file
+// that is not a conformance report (one line on standard error).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/upcheck/upcheck/suites/report"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 2 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "reportdiff: usage: reportdiff OLD.json NEW.json (exit 1 on a regression)")
+		return 2
+	}
+	old, err := report.Read(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "reportdiff: %v\n", err)
+		return 2
+	}
+	cur, err := report.Read(args[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "reportdiff: %v\n", err)
+		return 2
+	}
+	changes := report.Diff(old, cur)
+	fmt.Fprint(stdout, report.DiffText(changes))
+	if report.Regressions(changes) {
+		return 1
+	}
+	return 0
+}
