@@ -70,9 +70,8 @@ func beginRun(start time.Time) {
 	}
 	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" && !fuzzWorker() {
 		if d := flagDuration("test.fuzztime"); d > 0 {
-			stop := time.Now().Add(d)
-			os.Setenv(endEnv, stop.Format(time.RFC3339Nano))
-			end = earliest(end, stop)
+			end = earliest(end, time.Now().Add(d))
+			os.Setenv(endEnv, end.Format(time.RFC3339Nano))
 		}
 	}
 	setRunEnd(end)

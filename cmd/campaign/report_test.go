@@ -25,6 +25,7 @@ func TestSummaryExitStatus(t *testing.T) {
 		{"one broken", []result{ok, bad}, 2},
 		{"one failed, one broken", []result{fail, bad}, 1},
 		{"nothing ran", nil, 0},
+		{"one stopped at the budget", []result{ok, {name: "fuzz.TestProperties", status: cut, note: "stopped at -budget 1m"}}, 0},
 	} {
 		var b bytes.Buffer
 		if got := summary(&b, c, tc.results, nil, time.Minute, false); got != tc.want {
@@ -50,5 +51,12 @@ func TestSummaryExitStatus(t *testing.T) {
 	}
 	if got := summary(&bytes.Buffer{}, c, []result{ok}, nil, time.Second, true); got != 2 {
 		t.Errorf("interrupted campaign: exit status %d, want 2", got)
+	}
+	b.Reset()
+	summary(&b, c, []result{ok, {name: "fuzz.TestProperties", status: cut, took: time.Second, note: "stopped at -budget 1m0s after 40s, having found nothing by then"}}, nil, time.Minute, false)
+	for _, want := range []string{"  cut    fuzz.TestProperties", "having found nothing by then", "1 stopped at -budget"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary of a run cut at the budget lacks %q:\n%s", want, b.String())
+		}
 	}
 }
