@@ -20,7 +20,7 @@ func TestProperties(t *testing.T) {
 			}
 			if left, ok := timeLeft(); ok && left < caseTimeoutFor(env(t)) {
 				// rapid fails a check whose every case was cut short.
-				t.Skipf("the run has %v left, less than one case may take", left.Round(time.Second))
+				t.Skipf("the run's time is up: %v left, less than one case may take", left.Round(time.Second))
 			}
 			t.Logf("checks %s", strings.Join(p.IDs, ", "))
 			// The property is made anew for each case, with the target's

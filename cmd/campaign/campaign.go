@@ -190,7 +190,28 @@ func propertiesRun(ctx context.Context, c *config, end time.Time, w io.Writer) r
 		return r
 	}
 	r.status, r.note, r.findings = judgeProperties(c, run, code)
+	if r.note == "" {
+		r.note = stoppedEarly(run)
+	}
 	return r
+}
+
+// stoppedEarly says which properties stopped drawing cases before -checks
+// because the run's time was up, or "".
+func stoppedEarly(run *testRun) string {
+	var notes []string
+	for _, name := range run.order {
+		prop, ok := strings.CutPrefix(name, "TestProperties/")
+		if !ok {
+			continue
+		}
+		for _, l := range strings.Split(run.output(name), "\n") {
+			if text, ok := logged(l); ok && strings.HasPrefix(text, "the run's time is up") {
+				notes = append(notes, prop+": "+text)
+			}
+		}
+	}
+	return strings.Join(notes, "\n")
 }
 
 // fuzzEndEnv is package fuzz's variable for the moment a run's cases must

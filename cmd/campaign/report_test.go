@@ -60,3 +60,17 @@ func TestSummaryExitStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestStoppedEarly(t *testing.T) {
+	stream := `{"Action":"run","Test":"TestProperties/TCPScripts"}
+{"Action":"output","Test":"TestProperties/TCPScripts","Output":"    props_test.go:32: the run's time is up: stopped after 12 cases, none failing\n"}
+{"Action":"skip","Test":"TestProperties/TCPScripts","Elapsed":30}
+{"Action":"run","Test":"TestProperties/UDPScripts"}
+{"Action":"output","Test":"TestProperties/UDPScripts","Output":"    props_test.go:25: checks UDP-ROUNDTRIP\n"}
+{"Action":"pass","Test":"TestProperties/UDPScripts","Elapsed":3}
+`
+	got := stoppedEarly(parseEvents(strings.NewReader(stream)))
+	if want := "TCPScripts: the run's time is up: stopped after 12 cases, none failing"; got != want {
+		t.Errorf("stoppedEarly = %q, want %q", got, want)
+	}
+}
