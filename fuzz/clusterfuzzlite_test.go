@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"bytes"
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -53,6 +54,9 @@ func TestClusterFuzzLiteBuild(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		for _, m := range decl.FindAllSubmatch(src, -1) {
+			if _, ok := fuzzspec.Fixtures[filepath.ToSlash(filepath.Dir(rel))+"."+string(m[1])]; ok {
+				continue
+			}
 			declared[filepath.ToSlash(filepath.Dir(rel))+" "+string(m[1])] = filepath.ToSlash(rel)
 		}
 		return nil

@@ -20,6 +20,12 @@
 // (Their names appear in fuzz_test.go only: libFuzzer builds find a target
 // by grepping for its name.) Each input is bounded well under the engine's 10 s
 // per input, and the target is started once per worker process (Target).
+//
+// No case outlasts its run: each ends at its own limit or at the run's end
+// (go test's -timeout, the engine's -fuzztime, the campaign's -budget),
+// whichever comes first. A case that reaches its own limit is a finding of
+// its own ("stalled: no progress for ..."), saved with its replay command;
+// one that the run's end cuts short is skipped, not judged.
 // cmd/campaign runs them all in turn, and the properties for longer:
 // it is make fuzz.
 //

@@ -1,7 +1,6 @@
 package fuzz
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -56,7 +55,14 @@ func judge(t reporter, property string, c *Case, e check.Env, h Hooks, m *memory
 			t.Logf("%s", l)
 		}
 	} else {
-		f = try(&logRecorder{t: t}, property, c, e, h, !native)
+		var skip bool
+		f, skip = try(&logRecorder{t: t}, property, c, e, h, !native)
+		if skip {
+			if h.outOfTime != nil && !m.any() {
+				h.outOfTime()
+			}
+			t.Skip(errOutOfTime.Error())
+		}
 		if f.failure == "" {
 			return
 		}
@@ -80,15 +86,22 @@ type finding struct {
 const confirmRuns = 2
 
 // try runs c (again confirmRuns times when it fails and confirm is set) and
-// returns the confirmed failure, or a zero finding.
-func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm bool) finding {
+// returns the confirmed failure, or a zero finding; skip reports that the
+// run's end cut a run of c short, so that c cannot be judged.
+func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm bool) (f finding, skip bool) {
 	err := outcome(t, property, c, e, h)
 	if err == nil {
-		return finding{}
+		return finding{}, false
+	}
+	if errors.Is(err, errOutOfTime) {
+		return finding{}, true
 	}
 	c.Property, c.Failure = property, err.Error()
 	for i := 0; confirm && i < confirmRuns; i++ {
 		again := outcome(t, property, c, e, h)
+		if errors.Is(again, errOutOfTime) {
+			return finding{}, true
+		}
 		if again != nil && again.Error() == err.Error() {
 			continue
 		}
@@ -104,7 +117,7 @@ func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm
 				t.Logf("unconfirmed, replay: %s", fuzzspec.ReplayCommand(path))
 			}
 		}
-		return finding{}
+		return finding{}, false
 	}
 	if !h.NoSave {
 		if path, serr := c.Save(property); serr != nil {
@@ -113,7 +126,7 @@ func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm
 			t.Logf("replay: %s", fuzzspec.ReplayCommand(path))
 		}
 	}
-	return finding{failure: err.Error(), logs: t.lines}
+	return finding{failure: err.Error(), logs: t.lines}, false
 }
 
 // How long outcome keeps asking whether the server died, and how often.
@@ -145,7 +158,7 @@ func outcome(t reporter, property string, c *Case, e check.Env, h Hooks) error {
 	}
 	err, herr := runChecked(c, e, h.Healthy)
 	if herr == nil {
-		if err != nil && len(check.AsViolations(err)) == 0 {
+		if err != nil && len(check.AsViolations(err)) == 0 && !errors.Is(err, errOutOfTime) && !errors.Is(err, errStall) {
 			return errors.New(HarnessPrefix + err.Error())
 		}
 		return err
@@ -230,21 +243,41 @@ func blame(c *Case) string {
 // runChecked runs c once against e and returns the violations the
 // connections saw and, when healthy is set, what it says about the server
 // afterwards, asked about the requirement a death is blamed on (blame).
+//
+// The case runs under caseContext: one that does not end within its limit
+// returns errStalled, one cut by the run's end errOutOfTime. Neither asks
+// whether the server died: a stalled server is alive and stuck, and asking
+// it again would only wait on it once more; a run out of time has none to
+// spend.
 func runChecked(c *Case, e check.Env, healthy func(string) error) (violations, down error) {
-	ctx, cancel := context.WithTimeout(context.Background(), caseTimeoutFor(e))
+	limit := caseTimeoutFor(e)
+	ctx, cancel, cut := caseContext(limit)
 	defer cancel()
+	if ctx.Err() != nil {
+		return errOutOfTime, nil
+	}
 	err := c.Run(ctx, e)
+	if deadline, _ := ctx.Deadline(); !time.Now().Before(deadline) {
+		if cut {
+			return errOutOfTime, nil
+		}
+		if e.Logf != nil {
+			e.Logf("case stopped at its limit of %v; what it saw by then: %v", limit, err)
+		}
+		return errStalled(limit), nil
+	}
 	if healthy == nil {
 		return err, nil
 	}
 	id := blame(c)
-	herr := healthy(id)
 	// A server that crashes shows it to its clients (an EOF, a reset) a
 	// moment before its process is reaped; one that crashes on bytes of a
 	// connection the script reset or closed does it a moment after the
 	// script is done. Ask again until that moment has passed, so that a
 	// crash is blamed on the input that caused it and the same input fails
-	// with the same text.
+	// with the same text. The moment counts from the case's end: a health
+	// check that alone took longer (a server that accepts and does not
+	// answer) is not made again.
 	var settle time.Duration
 	switch {
 	case err != nil:
@@ -252,8 +285,12 @@ func runChecked(c *Case, e check.Env, healthy func(string) error) (violations, d
 	case abrupt(c):
 		settle = abruptSettle
 	}
-	deadline := time.Now().Add(e.T(settle))
-	for herr == nil && time.Now().Before(deadline) {
+	settled := time.Now().Add(e.T(settle))
+	if end, ok := runEnd(); ok {
+		settled = earliest(settled, end)
+	}
+	herr := healthy(id)
+	for herr == nil && time.Now().Before(settled) {
 		time.Sleep(e.T(settlePoll))
 		herr = healthy(id)
 	}
@@ -316,6 +353,8 @@ func (r *logRecorder) Logf(format string, args ...any) {
 
 func (r *logRecorder) Fatalf(format string, args ...any) { r.t.Fatalf(format, args...) }
 
+func (r *logRecorder) Skip(args ...any) { r.t.Skip(args...) }
+
 // maxRemembered bounds the failures a memory holds; past it, the oldest
 // are forgotten.
 const maxRemembered = 1024
@@ -336,6 +375,16 @@ func (m *memory) recall(key [32]byte) (finding, bool) {
 	defer m.mu.Unlock()
 	f, ok := m.m[key]
 	return f, ok
+}
+
+// any reports whether m holds a failure.
+func (m *memory) any() bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.m) > 0
 }
 
 func (m *memory) remember(key [32]byte, f finding) {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -15,10 +16,32 @@ import (
 const quickChecks = 25
 
 func TestMain(m *testing.M) {
+	start := time.Now()
 	flag.Parse()
 	if err := rapidSettings(); err != nil {
 		fmt.Fprintf(os.Stderr, "fuzz: %v\n", err)
 		os.Exit(2)
+	}
+	switch {
+	case fuzzWorker():
+		// Start the target before the engine's first input, so that its
+		// start does not count against that input's 10 s; an error comes
+		// back with every input.
+		beginRun(start)
+		Target()
+	case flag.Lookup("test.fuzz").Value.String() != "":
+		// The coordinator of go test -fuzz runs no input itself. A
+		// target that is not there is said here, once, rather than
+		// left to workers that may spend the whole -fuzztime starting
+		// it and report nothing. The engine's -fuzztime starts after.
+		if _, err := Target(); err != nil {
+			fmt.Printf("harness error: %v\n", err)
+			Close()
+			os.Exit(1)
+		}
+		beginRun(start)
+	default:
+		beginRun(start)
 	}
 	code := m.Run()
 	if err := Close(); err != nil {

@@ -25,6 +25,7 @@ type TB interface {
 // command that replays it.
 func CheckInput(t TB, name string, c *Case) {
 	t.Helper()
+	skipOutOfTime(t)
 	e := env(t)
 	if (c.TCP != nil && e.TCP == "") || (c.UDP != nil && e.UDP == "") {
 		t.Skip("protocol not configured")
@@ -43,6 +44,7 @@ func CheckInput(t TB, name string, c *Case) {
 // same judgement.
 func CheckPropertyInput(t TB, name string, p Property, data []byte) {
 	t.Helper()
+	skipOutOfTime(t)
 	if st, ok := t.(*testing.T); ok {
 		rapid.MakeFuzz(func(rt *rapid.T) { p.For(env(rt), TargetHooks())(rt) })(st, data)
 		return
@@ -53,6 +55,15 @@ func CheckPropertyInput(t TB, name string, p Property, data []byte) {
 		t.Skip("protocol not configured")
 	}
 	judge(t, name, g.Example(seedOf(data)), e, TargetHooks(), nil)
+}
+
+// skipOutOfTime skips an input that comes once the run's time is up: the
+// fuzzing engine stops at its -fuzztime, and an input it sent just before
+// is not worth a wait past it.
+func skipOutOfTime(t TB) {
+	if left, ok := timeLeft(); ok && left <= 0 {
+		t.Skip(errOutOfTime.Error())
+	}
 }
 
 // seedOf turns a fuzz input into a generator seed: every byte counts, and

@@ -57,6 +57,10 @@ type Hooks struct {
 	// memory, if set, is where the property remembers the failures it
 	// confirmed; otherwise each property For makes has its own. See judge.
 	memory *memory
+	// outOfTime, if set, is called in place of skipping a case that the
+	// run's end cut short, while no failure was found: TestProperties ends
+	// the check there, since rapid would draw case after case to skip.
+	outOfTime func()
 }
 
 // remembering returns h with a memory of its own, for a caller that makes
@@ -176,6 +180,7 @@ func TargetHooks() Hooks {
 type reporter interface {
 	Logf(format string, args ...any)
 	Fatalf(format string, args ...any)
+	Skip(args ...any)
 }
 
 func env(t reporter) check.Env {

@@ -3,6 +3,7 @@ package fuzz
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -17,12 +18,23 @@ func TestProperties(t *testing.T) {
 				// invalid, and fails when none is valid.
 				t.Skipf("the target does not serve %s's protocol", p.Name)
 			}
+			if left, ok := timeLeft(); ok && left < caseTimeoutFor(env(t)) {
+				// rapid fails a check whose every case was cut short.
+				t.Skipf("the run's time is up: %v left, less than one case may take", left.Round(time.Second))
+			}
 			t.Logf("checks %s", strings.Join(p.IDs, ", "))
 			// The property is made anew for each case, with the target's
 			// current addresses (a server command that crashed may be
 			// back on other ports), and one memory for the whole check.
 			h := TargetHooks().remembering()
-			rapid.Check(t, func(rt *rapid.T) { p.For(env(rt), h)(rt) })
+			cases := 0
+			h.outOfTime = func() {
+				t.Skipf("the run's time is up: stopped after %d cases, none failing", cases)
+			}
+			rapid.Check(t, func(rt *rapid.T) {
+				cases++
+				p.For(env(rt), h)(rt)
+			})
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package fuzz
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,12 +25,15 @@ var shared struct {
 // Target returns the process's target, starting it on first use.
 func Target() (*target.Target, error) {
 	shared.once.Do(func() {
+		if fuzzWorker() {
+			keepEngineFilesFromCommands()
+		}
 		s, err := target.FromEnv()
 		if err != nil {
 			shared.err = err
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.Scale(30*time.Second))
+		ctx, cancel, _ := caseContext(s.Scale(30 * time.Second))
 		defer cancel()
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
 		shared.t, shared.err = target.Start(ctx, s, log)

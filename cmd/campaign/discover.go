@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 	"io"
 	"os"
 	"os/exec"
@@ -82,7 +83,7 @@ func parseList(r io.Reader, pkgs []string, dirs map[string]string, match *regexp
 		if err := dec.Decode(&e); err != nil {
 			break
 		}
-		if n := strings.TrimSpace(e.Output); e.Action == "output" && e.Test == "" && listedName.MatchString(n) && match.MatchString(n) {
+		if n := strings.TrimSpace(e.Output); e.Action == "output" && e.Test == "" && listedName.MatchString(n) && match.MatchString(n) && !fuzzspec.IsFixture(e.Package, n) {
 			names[e.Package] = append(names[e.Package], n)
 		}
 	}

@@ -44,6 +44,14 @@
 // campaign -list prints the native fuzz targets it would run, one name per
 // line (the nightly workflow fuzzes each in a job of its own).
 //
+// Time: every case a run tries has a limit of its own, and a case that
+// does not end within it is a finding ("stalled: no progress for ..."),
+// saved and printed with its replay command like any other. With -budget,
+// the whole campaign ends within it: each native target runs for what is
+// left of it, at most -fuzztime; the properties stop drawing cases in time;
+// a run still going at the end is stopped (SIGINT, then SIGKILL) and listed
+// as cut, with what it had found by then.
+//
 // Exit status: 0 nothing found, 1 a run found a failure, 2 a usage or
 // harness error (a build that failed, a target that would not start).
 package main
@@ -100,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c config
 	fuzzTime := fs.String("fuzztime", "20s", "how long to fuzz each native target, a duration (FUZZTIME); 0 skips them")
 	minimize := fs.String("minimizetime", "3s", "go test -fuzzminimizetime: how long to minimize each new input (the default 60s stalls network targets)")
-	budget := fs.Duration("budget", 0, "start no run that would end the campaign past this long (0: no limit); a run left out is listed as skipped")
+	budget := fs.Duration("budget", 0, "end the campaign within this long (0: no limit): runs get what is left (a shorter -fuzztime; the properties stop drawing cases), one still going at the end is stopped, one with no time left is listed as skipped")
 	checks := fs.String("checks", "1000", "rapid cases per property (RAPID_CHECKS); 0 skips the properties")
 	seed := fs.String("seed", "", "rapid seed (RAPID_SEED); default: a random one, printed")
 	shrinkTime := fs.String("shrinktime", "5m", "how long rapid may shrink a failing case (RAPID_SHRINKTIME)")

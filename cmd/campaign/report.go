@@ -21,7 +21,7 @@ func summary(w io.Writer, c *config, results []result, unconfirmed []string, too
 	for _, r := range results {
 		width = max(width, len(r.name))
 	}
-	var nFailed, nBroken, nSkipped int
+	var nFailed, nBroken, nSkipped, nCut int
 	for _, r := range results {
 		took := r.took.Round(100 * time.Millisecond).String()
 		if r.status == skipped {
@@ -38,12 +38,18 @@ func summary(w io.Writer, c *config, results []result, unconfirmed []string, too
 			nBroken++
 		case skipped:
 			nSkipped++
+		case cut:
+			nCut++
 		}
 	}
 	if len(results) == 0 {
 		fmt.Fprintf(w, "  nothing ran: no fuzz target or property matched\n")
 	}
-	fmt.Fprintf(w, "total %s: %d runs, %d found a failure, %d could not run, %d left out\n", took.Round(time.Second), len(results)-nSkipped, nFailed, nBroken, nSkipped)
+	fmt.Fprintf(w, "total %s: %d runs, %d found a failure, %d could not run, %d left out", took.Round(time.Second), len(results)-nSkipped, nFailed, nBroken, nSkipped)
+	if nCut > 0 {
+		fmt.Fprintf(w, ", %d stopped at -budget", nCut)
+	}
+	fmt.Fprintln(w)
 	if interrupted {
 		fmt.Fprintf(w, "interrupted\n")
 	}

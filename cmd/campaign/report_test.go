@@ -25,6 +25,7 @@ func TestSummaryExitStatus(t *testing.T) {
 		{"one broken", []result{ok, bad}, 2},
 		{"one failed, one broken", []result{fail, bad}, 1},
 		{"nothing ran", nil, 0},
+		{"one stopped at the budget", []result{ok, {name: "fuzz.TestProperties", status: cut, note: "stopped at -budget 1m"}}, 0},
 	} {
 		var b bytes.Buffer
 		if got := summary(&b, c, tc.results, nil, time.Minute, false); got != tc.want {
@@ -50,5 +51,26 @@ func TestSummaryExitStatus(t *testing.T) {
 	}
 	if got := summary(&bytes.Buffer{}, c, []result{ok}, nil, time.Second, true); got != 2 {
 		t.Errorf("interrupted campaign: exit status %d, want 2", got)
+	}
+	b.Reset()
+	summary(&b, c, []result{ok, {name: "fuzz.TestProperties", status: cut, took: time.Second, note: "stopped at -budget 1m0s after 40s, having found nothing by then"}}, nil, time.Minute, false)
+	for _, want := range []string{"  cut    fuzz.TestProperties", "having found nothing by then", "1 stopped at -budget"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary of a run cut at the budget lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestStoppedEarly(t *testing.T) {
+	stream := `{"Action":"run","Test":"TestProperties/TCPScripts"}
+{"Action":"output","Test":"TestProperties/TCPScripts","Output":"    props_test.go:32: the run's time is up: stopped after 12 cases, none failing\n"}
+{"Action":"skip","Test":"TestProperties/TCPScripts","Elapsed":30}
+{"Action":"run","Test":"TestProperties/UDPScripts"}
+{"Action":"output","Test":"TestProperties/UDPScripts","Output":"    props_test.go:25: checks UDP-ROUNDTRIP\n"}
+{"Action":"pass","Test":"TestProperties/UDPScripts","Elapsed":3}
+`
+	got := stoppedEarly(parseEvents(strings.NewReader(stream)))
+	if want := "TCPScripts: the run's time is up: stopped after 12 cases, none failing"; got != want {
+		t.Errorf("stoppedEarly = %q, want %q", got, want)
 	}
 }

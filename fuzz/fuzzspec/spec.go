@@ -59,3 +59,21 @@ func ShellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// Module is the import path of upcheck's module.
+const Module = "github.com/upcheck/upcheck"
+
+// Fixtures are the native fuzz targets that exist for a test of the
+// harness itself, not to fuzz a server, keyed "package-dir.FuzzName"
+// (the package's directory from the module root), with why. Campaigns
+// and the libFuzzer build leave them out.
+var Fixtures = map[string]string{
+	"suites/lifetime.FuzzServerCommand": "the lifetime tests' fuzz worker, killed by the engine to show its server goes with it; it skips unless those tests run it",
+}
+
+// IsFixture reports whether the fuzz target name of the package with import
+// path pkg is one of the Fixtures.
+func IsFixture(pkg, name string) bool {
+	_, ok := Fixtures[strings.TrimPrefix(strings.TrimPrefix(pkg, Module), "/")+"."+name]
+	return ok
+}

@@ -73,3 +73,12 @@ func TestLinksNoRapid(t *testing.T) {
 		t.Errorf("package fuzzspec links pgregory.net/rapid:\n%s", out)
 	}
 }
+
+func TestIsFixture(t *testing.T) {
+	if !IsFixture(Module+"/suites/lifetime", "FuzzServerCommand") {
+		t.Error("the lifetime tests' fuzz worker is not a fixture")
+	}
+	if IsFixture(Module+"/fuzz", "FuzzAnything") {
+		t.Error("a target not listed is a fixture")
+	}
+}

@@ -3,9 +3,10 @@
 // one that accepts and never answers, one that answers with an endless
 // stream (fast, or a byte at a time), one that never closes after the
 // client's EOF, one that answers with garbage, one that closes or resets
-// every connection at once, one that dies or hangs after a number of
-// connections; a UDP server that answers every datagram with a flood, and
-// one that never answers.
+// every connection at once, one that dies, hangs or stops reading after a
+// number of connections; a UDP server that answers every datagram with a
+// flood, one that never answers, and one that stops answering after its
+// first datagram.
 //
 // They break no single requirement: they are there to show that whatever a
 // server does, every check ends within its timeout with a failure that

@@ -38,6 +38,7 @@
 // The hostile servers:
 //
 //   - TCP: [NeverAccept], [BacklogFull], [Silent], [Endless], [Trickle],
-//     [Garbage], [CloseAtOnce], [ResetAtOnce], [DieAfter], [StallAfter]
-//   - UDP: [Mute], [Flood]
+//     [Garbage], [CloseAtOnce], [ResetAtOnce], [DieAfter], [StallAfter],
+//     [DeafAfter]
+//   - UDP: [Mute], [Flood], [MuteAfter]
 package mutants

@@ -219,6 +219,34 @@ func StallAfter(n int) *Mutant {
 	}
 }
 
+// DeafAfter returns a TCP server that serves as the reference the first n
+// connections it accepts and accepts every later one without ever reading
+// from it or answering, holding it open, as a server whose reading loop
+// hangs. It is hostile.
+func DeafAfter(n int) *Mutant {
+	return &Mutant{
+		Name:    "DeafAfter",
+		Purpose: "a TCP server that stops reading mid-run gets a verdict in time, and a fuzzing run keeps its time",
+		Bug:     deafAfterBug(n),
+		tcp: func(p *proc, ln net.Listener) error {
+			return serveFirst(ln, n, func(c net.Conn) error {
+				p.Go(func() {
+					<-p.Done()
+					c.Close()
+				})
+				return nil
+			})
+		},
+	}
+}
+
+func deafAfterBug(n int) string {
+	if n == 1 {
+		return "serves as the reference the first connection it accepts, and reads nothing from any after it"
+	}
+	return fmt.Sprintf("serves as the reference the first %d connections it accepts, and reads nothing from any after them", n)
+}
+
 // serveFirst serves the first n connections ln accepts with the reference
 // server and hands each later one to over; an error from over ends the
 // server with it.

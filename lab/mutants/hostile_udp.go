@@ -1,6 +1,7 @@
 package mutants
 
 import (
+	"fmt"
 	"net"
 
 	"github.com/upcheck/upcheck/servers"
@@ -17,6 +18,33 @@ func Mute() *Mutant {
 			return eachDatagram(pc, 1<<16, func([]byte, net.Addr) {})
 		},
 	}
+}
+
+// MuteAfter returns a UDP server that answers the first n datagrams it
+// reads as the reference does and reads every later one without answering,
+// as a server that hangs mid-run. It is hostile.
+func MuteAfter(n int) *Mutant {
+	return &Mutant{
+		Name:    "MuteAfter",
+		Purpose: "a UDP server that stops answering mid-run gets a verdict in time, and a fuzzing run keeps its time",
+		Bug:     muteAfterBug(n),
+		udp: func(p *proc, pc net.PacketConn) error {
+			read := 0
+			return eachDatagram(pc, 8192, func(data []byte, from net.Addr) {
+				if read++; read <= n {
+					servers.UpperASCII(data)
+					pc.WriteTo(data, from)
+				}
+			})
+		},
+	}
+}
+
+func muteAfterBug(n int) string {
+	if n == 1 {
+		return "answers the first datagram it reads and none after it"
+	}
+	return fmt.Sprintf("answers the first %d datagrams it reads and none after them", n)
 }
 
 // The flood Flood sends after each reply: 640 KiB, more than a client

@@ -29,8 +29,10 @@ var constructors = []func() *Mutant{
 	CloseAtOnce, ResetAtOnce,
 	func() *Mutant { return DieAfter(DefaultDieAfter) },
 	func() *Mutant { return StallAfter(DefaultStallAfter) },
+	func() *Mutant { return DeafAfter(DefaultDeafAfter) },
 	// hostile UDP servers
 	Mute, Flood,
+	func() *Mutant { return MuteAfter(DefaultMuteAfter) },
 }
 
 // The counts of DieAfter and StallAfter in All and ByName: past the
@@ -39,6 +41,13 @@ var constructors = []func() *Mutant{
 const (
 	DefaultDieAfter   = 100
 	DefaultStallAfter = 300
+)
+
+// The counts of DeafAfter and MuteAfter in All and ByName: each serves the
+// harness's start-up probe, and nothing after it.
+const (
+	DefaultDeafAfter = 1
+	DefaultMuteAfter = 1
 )
 
 // All returns a new, unstarted instance of every faulty server: the

@@ -249,8 +249,9 @@ func (e protoErr) Unwrap() error { return e.err }
 // see the server die (an EOF, a reset) a moment before its listener closes
 // and before its exit is reported, so a connect that fails otherwise than by
 // a timeout, or a server that answered the start's probe with "A" and now
-// does not, is probed again a few times, each pause ending early if the
-// command exits.
+// ends the connection without it, is probed again a few times, each pause
+// ending early if the command exits. One that accepts and stays silent is
+// alive: it is not asked again.
 func (t *Target) tcpRefused(p *proc) error {
 	s := t.settings
 	pause := pollFirst
@@ -264,6 +265,13 @@ func (t *Target) tcpRefused(p *proc) error {
 			res := ProbeResult{}
 			exchangeTCP(c, s.Scale(healthDial), &res)
 			if string(res.Reply) == probeWant {
+				return nil
+			}
+			if res.Reply == nil && res.End == "timeout" {
+				// Accepted, and silent: alive, busy or stuck, which is
+				// for the checks to judge. A dying server ends the
+				// connection instead; asking a stuck one again would
+				// only wait on it again.
 				return nil
 			}
 			t.log.Debug("health probe: no \"A\"", "try", try, "reply", res.Reply, "end", res.End)
