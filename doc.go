@@ -11,7 +11,8 @@
 //     before rapid reads it), internal/proctest (process trees for tests
 //     of what outlives the harness), internal/ipv6test (tests on ::1
 //     skip, saying why, where the machine has no IPv6), internal/slow
-//     (test bounds scaled for a slow machine).
+//     (test bounds scaled for a slow machine), internal/neterr (the one
+//     test of a timeout, for the servers and the clients).
 //  1. the network: servers (the reference servers, servers/serverstest),
 //     clients (clients/load, the load engine) and faultproxy (a TCP proxy
 //     that splits, delays and resets).

@@ -3,9 +3,9 @@ package clients
 import (
 	"context"
 	"errors"
+	"github.com/upcheck/upcheck/internal/neterr"
 	"io"
 	"net"
-	"os"
 	"regexp"
 	"syscall"
 )
@@ -13,13 +13,7 @@ import (
 // IsTimeout reports whether err is a deadline passing: a socket's
 // (os.ErrDeadlineExceeded), a ctx's (context.DeadlineExceeded), or any
 // net.Error that says it timed out.
-func IsTimeout(err error) bool {
-	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
+func IsTimeout(err error) bool { return neterr.IsTimeout(err) }
 
 // isRefused reports whether err is an ICMP port unreachable reported on a
 // connected UDP socket.

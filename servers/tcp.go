@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/upcheck/upcheck/clients"
+	"github.com/upcheck/upcheck/internal/neterr"
 )
 
 // TCPServer answers every chunk it reads on a connection with the chunk's
@@ -243,7 +243,7 @@ func (s *TCPServer) answer(c net.Conn, buf []byte) (total int64, how connEnd, er
 				// written; close in order with a FIN.
 				return total, endEOF, nil
 			}
-			if s.closing.Load() && clients.IsTimeout(rerr) {
+			if s.closing.Load() && neterr.IsTimeout(rerr) {
 				continue // Shutdown's wake-up: the loop's top ends in order
 			}
 			return total, endRead, rerr
@@ -273,9 +273,9 @@ func logEnded(log *slog.Logger, c net.Conn, how connEnd, total int64, err error)
 		msg = "tcp eof"
 	case how == endShutdown:
 		msg = "tcp shutdown"
-	case how == endWrite && clients.IsTimeout(err):
+	case how == endWrite && neterr.IsTimeout(err):
 		msg = "tcp write timeout"
-	case how == endRead && clients.IsTimeout(err):
+	case how == endRead && neterr.IsTimeout(err):
 		msg = "tcp idle timeout"
 	}
 	if msg != "" {
@@ -318,7 +318,7 @@ func lingerClose(c net.Conn, buf []byte) {
 		switch {
 		case err == nil:
 			continue
-		case !clients.IsTimeout(err):
+		case !neterr.IsTimeout(err):
 			return // the client closed its side, reset, or Close
 		case time.Now().Before(end):
 			continue
