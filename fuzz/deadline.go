@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -144,3 +145,8 @@ func errStalled(limit time.Duration) error {
 // errStall is what every errStalled wraps: a finding of its own, neither a
 // violation of one requirement nor a harness error.
 var errStall = errors.New("stalled")
+
+// IsStall reports whether a property's failure text is a stall
+// (errStalled): a finding on the server that names no requirement, and no
+// harness error either.
+func IsStall(failure string) bool { return strings.HasPrefix(failure, errStall.Error()+":") }

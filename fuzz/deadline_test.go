@@ -174,3 +174,14 @@ func TestEngineFilesStayWithTheWorker(t *testing.T) {
 		<-done
 	}
 }
+
+func TestIsStall(t *testing.T) {
+	if !IsStall(errStalled(4 * time.Second).Error()) {
+		t.Errorf("IsStall(%q) = false", errStalled(4*time.Second))
+	}
+	for _, s := range []string{"harness error: stalled: x", "TCP-EOF [a]: expected EOF; observed stalled", ""} {
+		if IsStall(s) {
+			t.Errorf("IsStall(%q) = true", s)
+		}
+	}
+}

@@ -127,6 +127,8 @@ func PropertyCatch(breaks []string, name string, n int, c *Caught) (f Finding, o
 		f.Why = "no valid case: the property could not check it"
 	case c.Panicked():
 		f.Why = "a panic, not a verdict"
+	case len(ids) == 0 && fuzz.IsStall(c.Verdict()):
+		f.Why = "a stall: the server made no progress within the case's limit, which names no requirement"
 	case len(ids) == 0:
 		f.Why = "names no requirement: a harness error"
 	case !slices.ContainsFunc(ids, func(id string) bool { return slices.Contains(breaks, id) }):
