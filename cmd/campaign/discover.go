@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -65,7 +66,12 @@ func discover(ctx context.Context, c *config) ([]fuzzTarget, error) {
 		return nil, err
 	}
 	match, _ := compile(c.targets)
-	return parseList(strings.NewReader(out), candidates, dirs, match), nil
+	ts := parseList(strings.NewReader(out), candidates, dirs, match)
+	if c.targets == defaultTargets {
+		// The fixtures of the harness's own tests run only when named.
+		ts = slices.DeleteFunc(ts, func(t fuzzTarget) bool { return fuzzspec.IsFixture(t.pkg, t.name) })
+	}
+	return ts, nil
 }
 
 // listedName is a line of go test -list naming a fuzz target.
@@ -83,7 +89,7 @@ func parseList(r io.Reader, pkgs []string, dirs map[string]string, match *regexp
 		if err := dec.Decode(&e); err != nil {
 			break
 		}
-		if n := strings.TrimSpace(e.Output); e.Action == "output" && e.Test == "" && listedName.MatchString(n) && match.MatchString(n) && !fuzzspec.IsFixture(e.Package, n) {
+		if n := strings.TrimSpace(e.Output); e.Action == "output" && e.Test == "" && listedName.MatchString(n) && match.MatchString(n) {
 			names[e.Package] = append(names[e.Package], n)
 		}
 	}

@@ -71,6 +71,10 @@ import (
 	"github.com/upcheck/upcheck/suites/target"
 )
 
+// defaultTargets is -targets when it is not given: every native fuzz
+// target but the fixtures of upcheck's own tests (fuzzspec.Fixtures).
+const defaultTargets = "."
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -112,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	checks := fs.String("checks", "1000", "rapid cases per property (RAPID_CHECKS); 0 skips the properties")
 	seed := fs.String("seed", "", "rapid seed (RAPID_SEED); default: a random one, printed")
 	shrinkTime := fs.String("shrinktime", "5m", "how long rapid may shrink a failing case (RAPID_SHRINKTIME)")
-	fs.StringVar(&c.targets, "targets", ".", "run the native fuzz targets whose names match this regexp")
+	fs.StringVar(&c.targets, "targets", defaultTargets, "run the native fuzz targets whose names match this regexp (the fixtures of upcheck's own tests only when it is given)")
 	fs.StringVar(&c.properties, "properties", ".", "run the rapid properties whose names match this regexp")
 	pkgs := fs.String("pkgs", "./...", "packages to look for native fuzz targets in, space-separated")
 	fs.StringVar(&c.failures, "failures", "", "directory for failing JSON cases (UPCHECK_FUZZ_FAILURES); default fuzz/testdata/failures")
