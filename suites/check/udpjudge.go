@@ -71,14 +71,11 @@ func judgeUDP(s UDPScript, max int, o udpObs) Violations {
 }
 
 // needsSourceProbe reports whether judging o needs to know where a fresh
-// socket's replies come from: s leaves attribution to the symptoms,
-// connected sockets went unanswered, and no unconnected socket saw a reply
-// from another address. Replies from another address are exactly what a
-// connected socket never sees.
+// socket's replies come from: connected sockets went unanswered, and no
+// unconnected socket saw a reply from another address. Replies from
+// another address are exactly what a connected socket never sees, and
+// their silence is then UDP-SOURCE's, not a lost round trip.
 func needsSourceProbe(s UDPScript, max int, o udpObs) bool {
-	if s.ID != "" {
-		return false
-	}
 	j := newUDPJudge(s, max, udpObs{sockets: o.sockets})
 	return j.sourceSeen == "" && j.connectedMissing()
 }
@@ -207,7 +204,7 @@ func (j *udpJudge) violations() Violations {
 		if n := counts[k]; n > 1 {
 			observed += fmt.Sprintf(" (and %d more like it)", n-1)
 		}
-		vs.add(j.s.idOr(f.id), j.s.Case, f.expected, observed, j.where(f))
+		vs.add(f.id, j.s.Case, f.expected, observed, j.where(f))
 	}
 	return vs
 }
@@ -248,7 +245,7 @@ func (j *udpJudge) judgeSocket(i int) {
 		missing = j.judgeStray(i, d, missing)
 	}
 	for _, k := range missing {
-		j.judgeMissing(i, k)
+		j.judgeMissing(i, k, missing)
 	}
 }
 
@@ -326,8 +323,9 @@ func (j *udpJudge) judgeCounts(i int, counts []int) (missing []int) {
 	return missing
 }
 
-// judgeMissing records that datagram k of socket i got no reply.
-func (j *udpJudge) judgeMissing(i, k int) {
+// judgeMissing records that datagram k of socket i got no reply; missing
+// is every request of the socket left without one.
+func (j *udpJudge) judgeMissing(i, k int, missing []int) {
 	sk := j.socks[i]
 	req := sk.reqs[k]
 	observed := fmt.Sprintf("no reply after %d tries", sk.tries[k])
@@ -344,6 +342,10 @@ func (j *udpJudge) judgeMissing(i, k int) {
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-SOURCE", kind: "missing",
 			expected: "a reply on a connected socket, which accepts only datagrams from the server's address",
 			observed: fmt.Sprintf("%s; replies come from %s", observed, j.sourceSeen)})
+	case len(req) == 0 && len(sk.got) == 0 && len(missing) > 1:
+		// Nothing came back to this socket at all: its silence is the
+		// round trip's (the other request's finding), and says nothing of
+		// empty datagrams in particular.
 	case len(req) == 0:
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-EMPTY", kind: "missing",
 			expected: "a zero-length reply to a zero-length datagram", observed: observed})
@@ -397,7 +399,7 @@ func (j *udpJudge) judgeStray(i int, d []byte, missing []int) []int {
 // the script (err says how).
 func judgeUDPFinalProbe(s UDPScript, err error) Violations {
 	var vs Violations
-	vs.add(s.idOr("UDP-SURVIVE"), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
+	vs.add(string(ReqUDPSurvive), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
 	return vs
 }
 
