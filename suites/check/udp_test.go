@@ -141,3 +141,29 @@ func TestUDPNoAddress(t *testing.T) {
 		t.Errorf("RunUDP without an address = %v, want a plain error", err)
 	}
 }
+
+// TestSilentSideFailsAtOnce: against a target whose UDP side never answered
+// the pre-flight probe, every UDP case fails at once under its own
+// requirement with what the probe saw, without a datagram sent (the
+// address here would swallow them); TCP cases are not concerned.
+func TestSilentSideFailsAtOnce(t *testing.T) {
+	seen := "no reply to any of 57 datagrams"
+	e := check.Env{TCP: "127.0.0.1:1", UDP: "127.0.0.1:9", UDPSilent: seen, Scale: 0.01}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	cases := check.Table(check.Options{})
+	for _, c := range cases.Select(func(c check.Case) bool { return c.Proto() == "udp" }) {
+		vs := check.AsViolations(c.Run(ctx, e))
+		if len(vs) != 1 || vs[0].ID != string(c.Req) || vs[0].Observed != seen || vs[0].Case != c.Name {
+			t.Errorf("%s: got %v, want one %s violation observing %q", c.FullName(), vs, c.Req, seen)
+		}
+	}
+	if ctx.Err() != nil {
+		t.Errorf("the UDP cases waited: %v", ctx.Err())
+	}
+	e.TCPSilent, e.UDPSilent = "connection refused", ""
+	c := cases.Select(func(c check.Case) bool { return c.Req == check.ReqTCPRoundTrip })[0]
+	if vs := check.AsViolations(c.Run(ctx, e)); len(vs) != 1 || vs[0].ID != string(check.ReqTCPRoundTrip) || vs[0].Observed != "connection refused" {
+		t.Errorf("%s with TCP silent: got %v", c.FullName(), vs)
+	}
+}

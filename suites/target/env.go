@@ -83,7 +83,8 @@ func (t *Target) publish() error {
 
 // state is what the target tells other processes. t.mu is held.
 func (t *Target) state() sharedState {
-	st := sharedState{TCP: t.tcpAddr, UDP: t.udpAddr, UDPMax: t.settings.UDPMax, TimeScale: t.settings.TimeScale}
+	st := sharedState{TCP: t.tcpAddr, UDP: t.udpAddr, UDPMax: t.settings.UDPMax, TimeScale: t.settings.TimeScale,
+		TCPSilent: t.tcpProbe.Silent, UDPSilent: t.udpProbe.Silent}
 	if t.lost != nil {
 		st.Lost = t.lost.Error()
 	}
@@ -99,10 +100,15 @@ type sharedState struct {
 	// Lost is the Error text of Target.Lost, "" while the target can be
 	// judged.
 	Lost string `json:"lost,omitempty"`
+	// TCPSilent and UDPSilent are the probe's ProbeResult.Silent: what it
+	// saw of a side that never answered while the other did.
+	TCPSilent string `json:"tcp_silent,omitempty"`
+	UDPSilent string `json:"udp_silent,omitempty"`
 }
 
 func (st sharedState) env(logf func(string, ...any)) check.Env {
-	return check.Env{TCP: st.TCP, UDP: st.UDP, UDPMax: st.UDPMax, Scale: st.TimeScale, Logf: logf}
+	return check.Env{TCP: st.TCP, UDP: st.UDP, UDPMax: st.UDPMax, Scale: st.TimeScale, Logf: logf,
+		TCPSilent: st.TCPSilent, UDPSilent: st.UDPSilent}
 }
 
 // writeShared replaces the file at path with st: written beside it, then
