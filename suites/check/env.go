@@ -44,6 +44,10 @@ type Env struct {
 	// of that protocol fail at once with that observation (Case.Run), and
 	// the other protocol is judged as usual.
 	TCPSilent, UDPSilent string
+	// Silence, shared by the checks of a run, remembers UDP servers seen
+	// silent, so that later checks wait less on them; nil: each check
+	// waits in full.
+	Silence *Silence
 }
 
 // silent returns what the pre-flight probe saw of proto's side ("tcp" or

@@ -231,7 +231,7 @@ func (j *udpJudge) where(f udpFinding) string {
 // requests left over got no reply at all.
 func (j *udpJudge) judgeSocket(i int) {
 	sk := j.socks[i]
-	counts, strays := j.sortReplies(i)
+	counts, strays, cut := j.sortReplies(i)
 	j.judgeSources(i)
 	if sk.dropped > 0 {
 		j.add(udpFinding{socket: i, datagram: -1, id: "UDP-ONCE", kind: "flood",
@@ -244,15 +244,20 @@ func (j *udpJudge) judgeSocket(i int) {
 	for _, d := range strays {
 		missing = j.judgeStray(i, d, missing)
 	}
+	slices.SortFunc(cut, bytes.Compare)
+	for _, d := range cut {
+		missing = j.judgeCut(i, d, missing)
+	}
 	for _, k := range missing {
 		j.judgeMissing(i, k, missing)
 	}
 }
 
-// sortReplies goes through what socket i received: a datagram cut short
-// (larger than any reply may be) and another socket's reply are findings;
-// replies its requests expect are counted by group; the rest are strays.
-func (j *udpJudge) sortReplies(i int) (counts []int, strays [][]byte) {
+// sortReplies goes through what socket i received: another socket's reply
+// is a finding; replies its requests expect are counted by group; a
+// datagram the receiver cut short (larger than any reply may be) is in
+// cut; the rest are strays.
+func (j *udpJudge) sortReplies(i int) (counts []int, strays, cut [][]byte) {
 	sk := j.socks[i]
 	counts = make([]int, sk.groups.n)
 	for _, d := range sk.got {
@@ -260,9 +265,7 @@ func (j *udpJudge) sortReplies(i int) (counts []int, strays [][]byte) {
 		loc, foreign := otherSocket(j.wants, d.Data, i)
 		switch {
 		case d.Truncated:
-			j.add(udpFinding{socket: i, datagram: -1, id: "UDP-ONCE", kind: "larger",
-				expected: "no reply larger than its request",
-				observed: fmt.Sprintf("a datagram longer than %d bytes", len(d.Data))})
+			cut = append(cut, d.Data)
 		case ok:
 			counts[g]++
 		case foreign:
@@ -274,7 +277,36 @@ func (j *udpJudge) sortReplies(i int) (counts []int, strays [][]byte) {
 			strays = append(strays, d.Data)
 		}
 	}
-	return counts, strays
+	return counts, strays, cut
+}
+
+// judgeCut records a datagram d, cut short by socket i's receiver, and
+// returns missing without the request it answers, if it answers one of
+// them: larger than any reply may be, it is the damaged reply of the
+// unanswered request it most resembles (a byte mapped wrongly within the
+// reply's length is UDP-BYTES, else UDP-ONCE), or an extra datagram.
+func (j *udpJudge) judgeCut(i int, d []byte, missing []int) []int {
+	sk := j.socks[i]
+	k, p := -1, 0
+	if len(missing) > 0 {
+		k, p, _ = closestRequest(d, sk.reqs, missing)
+	}
+	if k < 0 {
+		j.add(udpFinding{socket: i, datagram: -1, id: "UDP-ONCE", kind: "larger",
+			expected: "no reply larger than its request",
+			observed: fmt.Sprintf("a datagram longer than %d bytes", len(d))})
+		return missing
+	}
+	f := classifyReply(i, k, sk.reqs[k], sk.wants[k], d, p, j.max)
+	switch f.kind {
+	case "mapping":
+		f.observed = strings.Replace(f.observed, fmt.Sprintf(", and %d bytes instead of", len(d)), fmt.Sprintf(", and more than %d bytes instead of", len(d)), 1)
+	default:
+		f.id, f.kind = "UDP-ONCE", "larger"
+		f.observed = fmt.Sprintf("a reply longer than %d bytes to a %d-byte request", len(d), len(sk.reqs[k]))
+	}
+	j.add(f)
+	return slices.DeleteFunc(missing, func(m int) bool { return m == k })
 }
 
 // judgeSources records, for an unconnected socket i, the replies that came

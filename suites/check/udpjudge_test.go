@@ -74,6 +74,14 @@ func TestJudgeUDP(t *testing.T) {
 		{"a datagram larger than any reply", s, 8192, udpObs{sockets: []*udpSocketObs{
 			usock(reqs("ab"), dg("AB"), clients.Datagram{Data: []byte("0123456789"), From: udpServer, Truncated: true}),
 		}}, "UDP-ONCE [c]: expected no reply larger than its request; observed a datagram longer than 10 bytes; socket 0"},
+		{"a datagram cut short answers the request it resembles", s, 8192, udpObs{sockets: []*udpSocketObs{
+			usock(reqs("abc"), clients.Datagram{Data: []byte("ABCDEFGH"), From: udpServer, Truncated: true}),
+		}}, "UDP-ONCE [c]: expected a reply of 3 bytes, upper(request); observed a reply longer than 8 bytes to a 3-byte request; " +
+			"socket 0 datagram 0, first difference at offset 3: want 41 42 43|(end), got 41 42 43|44 45 46 47 48 (end)"},
+		{"a datagram cut short with a byte mapped wrongly", s, 8192, udpObs{sockets: []*udpSocketObs{
+			usock(reqs("abc"), clients.Datagram{Data: []byte("AXCDEFGH"), From: udpServer, Truncated: true}),
+		}}, "UDP-BYTES [c]: expected a reply of 3 bytes, upper(request); observed byte 0x62 ('b') became 0x58, and more than 8 bytes instead of 3; " +
+			"socket 0 datagram 0, first difference at offset 1: want 41|42 43 (end), got 41|58 43 44 45 46 47 48 (end)"},
 		{"another socket's reply", s, 8192, udpObs{sockets: []*udpSocketObs{
 			usock(reqs("ab"), dg("AB"), dg("CD")),
 			usock(reqs("cd"), dg("CD")),

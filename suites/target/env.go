@@ -154,6 +154,9 @@ type Follower struct {
 	path string
 	mu   sync.Mutex
 	last sharedState
+	// silence is this process's memory of UDP servers seen silent,
+	// handed to every check (check.Env.Silence).
+	silence *check.Silence
 }
 
 // Follow returns the target shared at path. The error says the file cannot
@@ -164,7 +167,7 @@ func Follow(path string) (*Follower, error) {
 	if err != nil {
 		return nil, &HarnessError{Msg: fmt.Sprintf("cannot read the shared target: %v", err), Err: err}
 	}
-	return &Follower{path: path, last: st}, nil
+	return &Follower{path: path, last: st, silence: check.NewSilence()}, nil
 }
 
 // read returns the shared state as the file says it now.
@@ -179,8 +182,13 @@ func (f *Follower) read() sharedState {
 
 // Env is Target.Env of the shared target as its process last described it:
 // ask for it afresh for every check.
+//
+// The Env of one Follower remembers, from check to check, the UDP servers
+// seen silent (check.Silence), so that later checks wait less on them.
 func (f *Follower) Env(logf func(format string, args ...any)) check.Env {
-	return f.read().env(logf)
+	e := f.read().env(logf)
+	e.Silence = f.silence
+	return e
 }
 
 // Lost is Target.Lost of the shared target: a *HarnessError with its text
