@@ -16,8 +16,9 @@ import (
 )
 
 // The UDP checks of suites/check against the faulty UDP servers: each
-// check must name the requirement the fault breaks, and only that one, in
-// text with no port in it and the same on every run.
+// check must name the requirement the fault breaks, and only that one,
+// whichever requirement the check is about, in text with no port in it and
+// the same on every run.
 
 // udpTestTimeout bounds each UDP test: far beyond what a check needs.
 const udpTestTimeout = 30 * time.Second
@@ -104,6 +105,25 @@ func TestUDPFaultsAreFound(t *testing.T) {
 				{Datagrams: [][]byte{clients.Payload(3, 20), clients.Payload(4, 20)}},
 			}})
 		}, []string{"UDP-CONCURRENT"}},
+		// A fault seen by the check of another requirement counts against
+		// the one it breaks; that check's own requirement is then judged
+		// on what it is about, or not at all.
+		{"answer twice: round trip", mutants.UDPTwice, func(ctx context.Context, e check.Env) error {
+			return check.UDPRoundTrip(ctx, e, "1 byte", []byte("a"))
+		}, []string{"UDP-ONCE"}},
+		{"answer twice: bytes", mutants.UDPTwice, func(ctx context.Context, e check.Env) error {
+			return check.UDPBytes(ctx, e, "all 256 byte values", allBytes())
+		}, []string{"UDP-ONCE"}},
+		{"answer twice: empty", mutants.UDPTwice, check.UDPEmpty, []string{"UDP-ONCE"}},
+		{"other socket: bytes", mutants.UDPNewSocket, func(ctx context.Context, e check.Env) error {
+			return check.UDPBytes(ctx, e, "all 256 byte values", allBytes())
+		}, []string{"UDP-SOURCE"}},
+		{"other socket: once", mutants.UDPNewSocket, func(ctx context.Context, e check.Env) error { return check.UDPOnce(ctx, e, 20) }, []string{"UDP-SOURCE"}},
+		{"other socket: concurrent", mutants.UDPNewSocket, func(ctx context.Context, e check.Env) error { return check.UDPConcurrent(ctx, e, 4, 5) }, []string{"UDP-SOURCE"}},
+		{"full buffer: round trip", mutants.UDPFullBuffer, func(ctx context.Context, e check.Env) error {
+			return check.UDPRoundTrip(ctx, e, "1 byte", []byte("a"))
+		}, []string{"UDP-ONCE"}},
+		{"mute: empty", mutants.Mute, check.UDPEmpty, []string{"UDP-ROUNDTRIP"}},
 		{"fragile: survive", mutants.UDPDieOnUnreachable, func(ctx context.Context, e check.Env) error { return check.UDPSurvive(ctx, e, 2000) }, []string{"UDP-SURVIVE"}},
 	}
 	// All at once, beyond -parallel: most of the time goes in waiting out

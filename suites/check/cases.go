@@ -61,7 +61,19 @@ type Case struct {
 
 // Run runs c's check bounded by its timeout, scaled by e.Scale: the one
 // place a case gets its deadline.
+//
+// A case of a protocol whose side of the target never answered the
+// pre-flight probe (Env.TCPSilent, Env.UDPSilent) fails at once with what
+// the probe saw, under its own requirement: every rule of that protocol
+// needs replies, and waiting out each case's timeouts again would add
+// nothing but time.
 func (c Case) Run(ctx context.Context, e Env) error {
+	if seen := e.silent(c.Proto()); seen != "" {
+		var vs Violations
+		vs.add(string(c.Req), c.Name, "replies from the target's "+strings.ToUpper(c.Proto())+" side, as the rule needs",
+			seen, "the pre-flight probe, before any case; the other protocol answered")
+		return vs
+	}
 	ctx, cancel := e.within(ctx, c.Timeout)
 	defer cancel()
 	return c.Check(ctx, e)

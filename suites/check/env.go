@@ -38,6 +38,28 @@ type Env struct {
 	// Logf receives ports, timings and other detail that must stay out of
 	// failure text; nil discards it.
 	Logf func(format string, args ...any)
+	// TCPSilent and UDPSilent, when set, say what the pre-flight probe saw
+	// of a side of the target that never answered while the other did
+	// ("no reply to any of 57 datagrams", "connection refused"): the cases
+	// of that protocol fail at once with that observation (Case.Run), and
+	// the other protocol is judged as usual.
+	TCPSilent, UDPSilent string
+	// Silence, shared by the checks of a run, remembers UDP servers seen
+	// silent, so that later checks wait less on them; nil: each check
+	// waits in full.
+	Silence *Silence
+}
+
+// silent returns what the pre-flight probe saw of proto's side ("tcp" or
+// "udp") when it never answered, "" otherwise.
+func (e Env) silent(proto string) string {
+	switch proto {
+	case "tcp":
+		return e.TCPSilent
+	case "udp":
+		return e.UDPSilent
+	}
+	return ""
 }
 
 // T scales a base timeout by e.Scale.

@@ -82,6 +82,23 @@ type udpObs struct {
 	probedSource string
 }
 
+// silence says whether any socket of o got a datagram back (answered),
+// and, if none did, whether some datagram was sent through all its tries
+// (spent): a server seen silent.
+func (o udpObs) silence() (answered, spent bool) {
+	for _, so := range o.sockets {
+		if len(so.got) > 0 || so.dropped > 0 {
+			return true, false
+		}
+		for _, n := range so.tries {
+			if n > 0 && n >= SilentTries {
+				spent = true
+			}
+		}
+	}
+	return false, spent
+}
+
 // udpLoc names one request of a script: socket and datagram index.
 type udpLoc struct{ socket, datagram int }
 

@@ -32,10 +32,13 @@ func UDPBytes(ctx context.Context, e Env, name string, payload []byte) error {
 // UDPEmpty checks UDP-EMPTY: a zero-length datagram gets a zero-length
 // reply, and the datagram after it gets its own reply. Unlike TCP, an empty
 // UDP datagram exists on the wire, and socketserver answers it with
-// sendto(b"".upper()).
+// sendto(b"".upper()). Both are sent at once, so that the reply to "after"
+// is the positive signal that the server answers this socket: an empty
+// datagram left unanswered then is UDP-EMPTY's, while a socket that gets
+// nothing at all is UDP-ROUNDTRIP's.
 func UDPEmpty(ctx context.Context, e Env) error {
 	return RunUDP(ctx, e, UDPScript{ID: string(ReqUDPEmpty), Case: "zero-length datagram, then \"after\"", Sockets: []UDPSocketScript{{
-		Datagrams: [][]byte{{}, []byte("after")},
+		Datagrams: [][]byte{{}, []byte("after")}, Burst: true,
 	}}})
 }
 

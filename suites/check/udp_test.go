@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -139,5 +140,77 @@ func TestUDPNoAddress(t *testing.T) {
 	err := check.RunUDP(t.Context(), check.Env{}, check.UDPScript{})
 	if err == nil || check.AsViolations(err) != nil {
 		t.Errorf("RunUDP without an address = %v, want a plain error", err)
+	}
+}
+
+// TestSilentSideFailsAtOnce: against a target whose UDP side never answered
+// the pre-flight probe, every UDP case fails at once under its own
+// requirement with what the probe saw, without a datagram sent: the
+// context is over before they start, which would leave a case that
+// waited with no verdict at all.
+func TestSilentSideFailsAtOnce(t *testing.T) {
+	seen := "no reply to any of 57 datagrams"
+	e := check.Env{TCP: "127.0.0.1:1", UDP: "127.0.0.1:9", UDPSilent: seen, Scale: 0.01}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	cases := check.Table(check.Options{})
+	for _, c := range cases.Select(func(c check.Case) bool { return c.Proto() == "udp" }) {
+		vs := check.AsViolations(c.Run(ctx, e))
+		if len(vs) != 1 || vs[0].ID != string(c.Req) || vs[0].Observed != seen || vs[0].Case != c.Name {
+			t.Errorf("%s: got %v, want one %s violation observing %q", c.FullName(), vs, c.Req, seen)
+		}
+	}
+	e.TCPSilent, e.UDPSilent = "connection refused", ""
+	c := cases.Select(func(c check.Case) bool { return c.Req == check.ReqTCPRoundTrip })[0]
+	if vs := check.AsViolations(c.Run(ctx, e)); len(vs) != 1 || vs[0].ID != string(check.ReqTCPRoundTrip) || vs[0].Observed != "connection refused" {
+		t.Errorf("%s with TCP silent: got %v", c.FullName(), vs)
+	}
+}
+
+// TestSilenceShortensLaterWaits: once a script got nothing back from a
+// server, later exchanges with it try each datagram check.SilentTries
+// times; the first reply restores the full count.
+func TestSilenceShortensLaterWaits(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer pc.Close()
+	wg.Go(func() {
+		select {
+		case <-serve:
+		case <-t.Context().Done():
+			return
+		}
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(bytes.ToUpper(buf[:n]), from)
+		}
+	})
+	addr := pc.LocalAddr().String()
+	e := check.Env{UDP: addr, Logf: t.Logf, Silence: check.NewSilence()}
+	ctx := udpContext(t)
+	for _, want := range []string{"no reply after 6 tries", "no reply after 2 tries"} {
+		vs := check.AsViolations(check.UDPRoundTrip(ctx, e, "silent", []byte("a")))
+		if len(vs) != 1 || vs[0].ID != string(check.ReqUDPRoundTrip) || vs[0].Observed != want {
+			t.Fatalf("got %v, want one UDP-ROUNDTRIP violation observing %q", vs, want)
+		}
+		if !e.Silence.UDPSilent(addr) {
+			t.Fatalf("not remembered silent after %q", want)
+		}
+	}
+	close(serve)
+	if err := check.UDPRoundTrip(ctx, e, "answering", []byte("b")); err != nil {
+		t.Fatalf("once answering: %v", err)
+	}
+	if e.Silence.UDPSilent(addr) {
+		t.Errorf("still remembered silent after a reply")
 	}
 }

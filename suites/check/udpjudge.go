@@ -71,14 +71,11 @@ func judgeUDP(s UDPScript, max int, o udpObs) Violations {
 }
 
 // needsSourceProbe reports whether judging o needs to know where a fresh
-// socket's replies come from: s leaves attribution to the symptoms,
-// connected sockets went unanswered, and no unconnected socket saw a reply
-// from another address. Replies from another address are exactly what a
-// connected socket never sees.
+// socket's replies come from: connected sockets went unanswered, and no
+// unconnected socket saw a reply from another address. Replies from
+// another address are exactly what a connected socket never sees, and
+// their silence is then UDP-SOURCE's, not a lost round trip.
 func needsSourceProbe(s UDPScript, max int, o udpObs) bool {
-	if s.ID != "" {
-		return false
-	}
 	j := newUDPJudge(s, max, udpObs{sockets: o.sockets})
 	return j.sourceSeen == "" && j.connectedMissing()
 }
@@ -207,7 +204,7 @@ func (j *udpJudge) violations() Violations {
 		if n := counts[k]; n > 1 {
 			observed += fmt.Sprintf(" (and %d more like it)", n-1)
 		}
-		vs.add(j.s.idOr(f.id), j.s.Case, f.expected, observed, j.where(f))
+		vs.add(f.id, j.s.Case, f.expected, observed, j.where(f))
 	}
 	return vs
 }
@@ -234,7 +231,7 @@ func (j *udpJudge) where(f udpFinding) string {
 // requests left over got no reply at all.
 func (j *udpJudge) judgeSocket(i int) {
 	sk := j.socks[i]
-	counts, strays := j.sortReplies(i)
+	counts, strays, cut := j.sortReplies(i)
 	j.judgeSources(i)
 	if sk.dropped > 0 {
 		j.add(udpFinding{socket: i, datagram: -1, id: "UDP-ONCE", kind: "flood",
@@ -247,15 +244,20 @@ func (j *udpJudge) judgeSocket(i int) {
 	for _, d := range strays {
 		missing = j.judgeStray(i, d, missing)
 	}
+	slices.SortFunc(cut, bytes.Compare)
+	for _, d := range cut {
+		missing = j.judgeCut(i, d, missing)
+	}
 	for _, k := range missing {
-		j.judgeMissing(i, k)
+		j.judgeMissing(i, k, missing)
 	}
 }
 
-// sortReplies goes through what socket i received: a datagram cut short
-// (larger than any reply may be) and another socket's reply are findings;
-// replies its requests expect are counted by group; the rest are strays.
-func (j *udpJudge) sortReplies(i int) (counts []int, strays [][]byte) {
+// sortReplies goes through what socket i received: another socket's reply
+// is a finding; replies its requests expect are counted by group; a
+// datagram the receiver cut short (larger than any reply may be) is in
+// cut; the rest are strays.
+func (j *udpJudge) sortReplies(i int) (counts []int, strays, cut [][]byte) {
 	sk := j.socks[i]
 	counts = make([]int, sk.groups.n)
 	for _, d := range sk.got {
@@ -263,9 +265,7 @@ func (j *udpJudge) sortReplies(i int) (counts []int, strays [][]byte) {
 		loc, foreign := otherSocket(j.wants, d.Data, i)
 		switch {
 		case d.Truncated:
-			j.add(udpFinding{socket: i, datagram: -1, id: "UDP-ONCE", kind: "larger",
-				expected: "no reply larger than its request",
-				observed: fmt.Sprintf("a datagram longer than %d bytes", len(d.Data))})
+			cut = append(cut, d.Data)
 		case ok:
 			counts[g]++
 		case foreign:
@@ -277,7 +277,36 @@ func (j *udpJudge) sortReplies(i int) (counts []int, strays [][]byte) {
 			strays = append(strays, d.Data)
 		}
 	}
-	return counts, strays
+	return counts, strays, cut
+}
+
+// judgeCut records a datagram d, cut short by socket i's receiver, and
+// returns missing without the request it answers, if it answers one of
+// them: larger than any reply may be, it is the damaged reply of the
+// unanswered request it most resembles (a byte mapped wrongly within the
+// reply's length is UDP-BYTES, else UDP-ONCE), or an extra datagram.
+func (j *udpJudge) judgeCut(i int, d []byte, missing []int) []int {
+	sk := j.socks[i]
+	k, p := -1, 0
+	if len(missing) > 0 {
+		k, p, _ = closestRequest(d, sk.reqs, missing)
+	}
+	if k < 0 {
+		j.add(udpFinding{socket: i, datagram: -1, id: "UDP-ONCE", kind: "larger",
+			expected: "no reply larger than its request",
+			observed: fmt.Sprintf("a datagram longer than %d bytes", len(d))})
+		return missing
+	}
+	f := classifyReply(i, k, sk.reqs[k], sk.wants[k], d, p, j.max)
+	switch f.kind {
+	case "mapping":
+		f.observed = strings.Replace(f.observed, fmt.Sprintf(", and %d bytes instead of", len(d)), fmt.Sprintf(", and more than %d bytes instead of", len(d)), 1)
+	default:
+		f.id, f.kind = "UDP-ONCE", "larger"
+		f.observed = fmt.Sprintf("a reply longer than %d bytes to a %d-byte request", len(d), len(sk.reqs[k]))
+	}
+	j.add(f)
+	return slices.DeleteFunc(missing, func(m int) bool { return m == k })
 }
 
 // judgeSources records, for an unconnected socket i, the replies that came
@@ -326,8 +355,9 @@ func (j *udpJudge) judgeCounts(i int, counts []int) (missing []int) {
 	return missing
 }
 
-// judgeMissing records that datagram k of socket i got no reply.
-func (j *udpJudge) judgeMissing(i, k int) {
+// judgeMissing records that datagram k of socket i got no reply; missing
+// is every request of the socket left without one.
+func (j *udpJudge) judgeMissing(i, k int, missing []int) {
 	sk := j.socks[i]
 	req := sk.reqs[k]
 	observed := fmt.Sprintf("no reply after %d tries", sk.tries[k])
@@ -344,6 +374,10 @@ func (j *udpJudge) judgeMissing(i, k int) {
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-SOURCE", kind: "missing",
 			expected: "a reply on a connected socket, which accepts only datagrams from the server's address",
 			observed: fmt.Sprintf("%s; replies come from %s", observed, j.sourceSeen)})
+	case len(req) == 0 && len(sk.got) == 0 && len(missing) > 1:
+		// Nothing came back to this socket at all: its silence is the
+		// round trip's (the other request's finding), and says nothing of
+		// empty datagrams in particular.
 	case len(req) == 0:
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-EMPTY", kind: "missing",
 			expected: "a zero-length reply to a zero-length datagram", observed: observed})
@@ -397,7 +431,7 @@ func (j *udpJudge) judgeStray(i int, d []byte, missing []int) []int {
 // the script (err says how).
 func judgeUDPFinalProbe(s UDPScript, err error) Violations {
 	var vs Violations
-	vs.add(s.idOr("UDP-SURVIVE"), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
+	vs.add(string(ReqUDPSurvive), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
 	return vs
 }
 

@@ -74,6 +74,14 @@ func TestJudgeUDP(t *testing.T) {
 		{"a datagram larger than any reply", s, 8192, udpObs{sockets: []*udpSocketObs{
 			usock(reqs("ab"), dg("AB"), clients.Datagram{Data: []byte("0123456789"), From: udpServer, Truncated: true}),
 		}}, "UDP-ONCE [c]: expected no reply larger than its request; observed a datagram longer than 10 bytes; socket 0"},
+		{"a datagram cut short answers the request it resembles", s, 8192, udpObs{sockets: []*udpSocketObs{
+			usock(reqs("abc"), clients.Datagram{Data: []byte("ABCDEFGH"), From: udpServer, Truncated: true}),
+		}}, "UDP-ONCE [c]: expected a reply of 3 bytes, upper(request); observed a reply longer than 8 bytes to a 3-byte request; " +
+			"socket 0 datagram 0, first difference at offset 3: want 41 42 43|(end), got 41 42 43|44 45 46 47 48 (end)"},
+		{"a datagram cut short with a byte mapped wrongly", s, 8192, udpObs{sockets: []*udpSocketObs{
+			usock(reqs("abc"), clients.Datagram{Data: []byte("AXCDEFGH"), From: udpServer, Truncated: true}),
+		}}, "UDP-BYTES [c]: expected a reply of 3 bytes, upper(request); observed byte 0x62 ('b') became 0x58, and more than 8 bytes instead of 3; " +
+			"socket 0 datagram 0, first difference at offset 1: want 41|42 43 (end), got 41|58 43 44 45 46 47 48 (end)"},
 		{"another socket's reply", s, 8192, udpObs{sockets: []*udpSocketObs{
 			usock(reqs("ab"), dg("AB"), dg("CD")),
 			usock(reqs("cd"), dg("CD")),
@@ -147,8 +155,19 @@ func TestJudgeUDP(t *testing.T) {
 			csock(reqs("gh")),
 		}}, "UDP-ROUNDTRIP [c]: expected a reply of 2 bytes, upper(request); observed no reply after 6 tries (and 2 more like it); socket 0 datagram 0, the request starts 61 62\n" +
 			"UDP-ROUNDTRIP [c]: expected a reply of 2 bytes, upper(request); observed no reply after 1 try; socket 1 (connected) datagram 0, the request starts 67 68"},
-		{"the script's ID over the symptom's", UDPScript{ID: "UDP-BYTES", Case: "c"}, 8192, udpObs{sockets: []*udpSocketObs{usock(reqs("ab"), dg("AB"), dg("AB"))}},
-			"UDP-BYTES [c]: expected at most one reply per datagram sent; observed 2 replies to 1 send; socket 0 datagram 0"},
+		{"a duplicate seen by a script of another requirement", UDPScript{ID: "UDP-BYTES", Case: "c"}, 8192, udpObs{sockets: []*udpSocketObs{usock(reqs("ab"), dg("AB"), dg("AB"))}},
+			"UDP-ONCE [c]: expected at most one reply per datagram sent; observed 2 replies to 1 send; socket 0 datagram 0"},
+		{"another port seen by a script of another requirement, content still judged", UDPScript{ID: "UDP-BYTES", Case: "c"}, 8192, udpObs{sockets: []*udpSocketObs{
+			usock(reqs("abc"), dgFrom("AXC", "127.0.0.1:9001")),
+		}}, "UDP-SOURCE [c]: expected every reply from the address and port the requests went to; observed 1 of 1 replies from another port of the same host; socket 0\n" +
+			"UDP-BYTES [c]: expected a reply of 3 bytes, upper(request); observed byte 0x62 ('b') became 0x58; " +
+			"socket 0 datagram 0, first difference at offset 1: want 41|42 43 (end), got 41|58 43 (end)"},
+		{"an empty request unanswered while the next is answered", UDPScript{ID: "UDP-EMPTY", Case: "c"}, 8192, udpObs{sockets: []*udpSocketObs{
+			withU(usock(reqs("", "after"), dg("AFTER")), func(o *udpSocketObs) { o.tries[0] = 6 }),
+		}}, "UDP-EMPTY [c]: expected a zero-length reply to a zero-length datagram; observed no reply after 6 tries; socket 0 datagram 0"},
+		{"a socket that got nothing: the round trip, not the empty datagram", UDPScript{ID: "UDP-EMPTY", Case: "c"}, 8192, udpObs{sockets: []*udpSocketObs{
+			withU(usock(reqs("", "after")), func(o *udpSocketObs) { o.tries = []int{6, 6} }),
+		}}, "UDP-ROUNDTRIP [c]: expected a reply of 5 bytes, upper(request); observed no reply after 6 tries; socket 0 datagram 1, the request starts 61 66 74 65 72"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := joined(judgeUDP(tt.s, tt.max, tt.obs)); got != tt.want {
@@ -164,8 +183,10 @@ func TestJudgeUDPFinalProbe(t *testing.T) {
 		`UDP-SURVIVE [c]: expected a fresh socket answered after the script; observed no reply to "a" after 6 tries; new socket`; got != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
+	// Whatever the script checks, a server that stopped answering after it
+	// breaks UDP-SURVIVE.
 	if got, want := joined(judgeUDPFinalProbe(UDPScript{ID: "UDP-ONCE", Case: "c"}, err)),
-		`UDP-ONCE [c]: expected a fresh socket answered after the script; observed no reply to "a" after 6 tries; new socket`; got != want {
+		`UDP-SURVIVE [c]: expected a fresh socket answered after the script; observed no reply to "a" after 6 tries; new socket`; got != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
 }
@@ -180,7 +201,7 @@ func TestNeedsSourceProbe(t *testing.T) {
 		want bool
 	}{
 		{"connected socket unanswered", UDPScript{}, []*udpSocketObs{csock(reqs("ab"))}, true},
-		{"the script names its requirement", UDPScript{ID: "UDP-ROUNDTRIP"}, []*udpSocketObs{csock(reqs("ab"))}, false},
+		{"the script names its requirement", UDPScript{ID: "UDP-CONCURRENT"}, []*udpSocketObs{csock(reqs("ab"))}, true},
 		{"connected socket answered", UDPScript{}, []*udpSocketObs{csock(reqs("ab"), dg("AB"))}, false},
 		{"unconnected socket unanswered", UDPScript{}, []*udpSocketObs{usock(reqs("ab"))}, false},
 		{"a source already seen", UDPScript{}, []*udpSocketObs{usock(reqs("cd"), dgFrom("CD", "127.0.0.2:9000")), csock(reqs("ab"))}, false},

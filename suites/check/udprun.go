@@ -40,6 +40,9 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		// An unfinished exchange says nothing about the server.
 		return fmt.Errorf("check: UDP script interrupted: %w", err)
 	}
+	if answered, spent := obs.silence(); answered || spent {
+		e.Silence.note(e.UDP, answered)
+	}
 	if needsSourceProbe(s, e.udpMax(), obs) {
 		// Connected sockets went unanswered and no unconnected socket saw
 		// where replies come from: ask one, since replies from another
@@ -126,6 +129,9 @@ type udpRun struct {
 	conn   *clients.UDPConn
 	recv   *clients.Receiver
 	all    map[string][]udpLoc // every socket's expected replies
+	// maxTries is how many times a datagram is sent: UDPTries, fewer to
+	// a server seen silent (Silence).
+	maxTries int
 
 	udpSocketObs
 
@@ -150,7 +156,7 @@ func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep in
 	}
 	n := len(ss.Datagrams)
 	r := &udpRun{
-		e: e, idx: idx, script: ss, conn: c, wants: make([][]byte, n),
+		e: e, idx: idx, script: ss, conn: c, wants: make([][]byte, n), maxTries: e.Silence.udpTries(e.UDP),
 		udpSocketObs: udpSocketObs{connected: ss.Connected, server: c.Remote,
 			reqs: make([][]byte, n), tries: make([]int, n), sends: make([]int, n)},
 	}
@@ -224,7 +230,7 @@ func (r *udpRun) send(k int) {
 func (r *udpRun) exchange(ctx context.Context, ks []int) int {
 	mark := r.strayMark()
 	pending := ks
-	for try := 0; try < UDPTries && len(pending) > 0 && ctx.Err() == nil; try++ {
+	for try := 0; try < r.maxTries && len(pending) > 0 && ctx.Err() == nil; try++ {
 		if try > 0 {
 			r.e.logf("udp socket %d: try %d for %d unanswered datagrams", r.idx, try+1, len(pending))
 		}
@@ -301,7 +307,8 @@ func (r *udpRun) close() {
 // replySource sends a datagram from an unconnected socket and describes
 // where its reply came from, as describeSource does.
 func replySource(ctx context.Context, e Env) (string, error) {
-	ctx, cancel := e.within(ctx, UDPTries*UDPTry)
+	tries := e.Silence.udpTries(e.UDP)
+	ctx, cancel := e.within(ctx, time.Duration(tries)*UDPTry)
 	defer cancel()
 	c, err := clients.ListenUDP(e.UDP)
 	if err != nil {
@@ -310,7 +317,7 @@ func replySource(ctx context.Context, e Env) (string, error) {
 	defer c.Close()
 	msg := []byte("where from")
 	want := Upper(msg)
-	d, _, err := c.RoundTrip(ctx, msg, UDPTries, func(d clients.Datagram) bool { return bytes.Equal(d.Data, want) })
+	d, _, err := c.RoundTrip(ctx, msg, tries, func(d clients.Datagram) bool { return bytes.Equal(d.Data, want) })
 	if err != nil {
 		return "", err
 	}
@@ -320,9 +327,11 @@ func replySource(ctx context.Context, e Env) (string, error) {
 
 // probeUDP checks that a fresh unconnected socket gets msg answered with
 // upper(msg), from any address, trying UDPTries times within the scaled
-// budget.
+// budget (SilentTries times within its share of it, to a server seen
+// silent).
 func probeUDP(ctx context.Context, e Env, msg string, budget time.Duration) error {
-	ctx, cancel := e.within(ctx, budget)
+	tries := e.Silence.udpTries(e.UDP)
+	pctx, cancel := e.within(ctx, budget*time.Duration(tries)/UDPTries)
 	defer cancel()
 	c, err := clients.ListenUDP(e.UDP)
 	if err != nil {
@@ -331,8 +340,12 @@ func probeUDP(ctx context.Context, e Env, msg string, budget time.Duration) erro
 	defer c.Close()
 	want := Upper([]byte(msg))
 	start := time.Now()
-	d, extra, err := c.RoundTrip(ctx, []byte(msg), UDPTries, func(d clients.Datagram) bool { return bytes.Equal(d.Data, want) })
+	d, extra, err := c.RoundTrip(pctx, []byte(msg), tries, func(d clients.Datagram) bool { return bytes.Equal(d.Data, want) })
 	e.logf("udp probe %q from %s: %v after %v", msg, c.Conn.LocalAddr(), err, time.Since(start).Round(time.Millisecond))
+	if ctxDone(ctx) == nil || err == nil || len(extra) > 0 {
+		// (A probe cut short by the caller says nothing.)
+		e.Silence.note(e.UDP, err == nil || len(extra) > 0)
+	}
 	if err == nil {
 		e.logf("udp probe %q answered from %s", msg, d.From)
 		return nil
@@ -340,5 +353,5 @@ func probeUDP(ctx context.Context, e Env, msg string, budget time.Duration) erro
 	if len(extra) > 0 {
 		return fmt.Errorf("reply to %q was %q, not %q", msg, truncateForText(extra[0].Data), want)
 	}
-	return fmt.Errorf("no reply to %q after %d tries", msg, UDPTries)
+	return fmt.Errorf("no reply to %q after %d tries", msg, tries)
 }

@@ -76,16 +76,20 @@ type UDPSocketScript struct {
 // Afterwards, unless SkipFinalProbe is set or something was already found,
 // a fresh socket must still get "a" answered with "A".
 type UDPScript struct {
-	// ID, when set, is the requirement every violation is reported under
-	// (a spec checking one requirement). When empty, each violation is
-	// attributed to the requirement its symptom breaks (the fuzzers):
-	// a wrong byte is UDP-BYTES; a reply cut short, or longer than the
-	// declared maximum, is UDP-SIZE; another socket's reply is
-	// UDP-CONCURRENT; a duplicate, an extra datagram or a reply larger than
-	// its request is UDP-ONCE; a reply from another address is UDP-SOURCE;
-	// an empty request left unanswered is UDP-EMPTY and any other
-	// unanswered request UDP-ROUNDTRIP; a server that no longer answers
-	// afterwards is UDP-SURVIVE.
+	// ID is the requirement the script checks (a spec's), "" for a script
+	// that checks whatever it meets (the fuzzers). Either way each
+	// violation is reported under the requirement its symptom breaks,
+	// whichever script saw it: a wrong byte is UDP-BYTES; a reply cut
+	// short, or longer than the declared maximum, is UDP-SIZE; another
+	// socket's reply is UDP-CONCURRENT; a duplicate, an extra datagram or
+	// a reply larger than its request is UDP-ONCE; a reply from another
+	// address, and the silence of a connected socket while replies come
+	// from elsewhere, is UDP-SOURCE; an empty request left unanswered
+	// while the socket's other requests are answered is UDP-EMPTY and any
+	// other unanswered request UDP-ROUNDTRIP; a server that no longer
+	// answers afterwards is UDP-SURVIVE. A script checking ID that sees
+	// only violations of other requirements has not judged ID: the report
+	// says it needs them.
 	ID string `json:"id,omitempty"`
 	// Case names the case in failure text.
 	Case    string            `json:"case,omitempty"`
@@ -93,15 +97,6 @@ type UDPScript struct {
 	// SkipFinalProbe leaves out the closing check that a fresh socket is
 	// still answered.
 	SkipFinalProbe bool `json:"skip_final_probe,omitempty"`
-}
-
-// idOr returns the requirement a violation is reported under: s.ID, or
-// id, the one its symptom breaks, when s leaves that to the symptoms.
-func (s UDPScript) idOr(id string) string {
-	if s.ID != "" {
-		return s.ID
-	}
-	return id
 }
 
 // udpWant returns the reply req must get: upper of its first max bytes.

@@ -517,3 +517,39 @@ func TestCommandRunsInModuleRoot(t *testing.T) {
 	tg.Close()
 	pids.checkGone(t)
 }
+
+// TestCommandWithOneSilentProtocol: a command whose TCP side answers and
+// whose UDP port is bound and never read is up once the start's bound
+// passes: its UDP side is silent, a verdict for the UDP specs, and what the
+// other processes read says so.
+func TestCommandWithOneSilentProtocol(t *testing.T) {
+	py := upperScript(t)
+	bind := `python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(60)' {udp}`
+	s := Settings{ServerCmd: py + " {tcp} 0 & exec " + bind}
+	tg, pids, err := startLogged(t, s)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	tcp, udp := tg.Probe()
+	if !tcp.OK() || tcp.Silent != "" || !strings.HasPrefix(udp.Silent, "no reply to any of ") || !strings.HasSuffix(udp.Silent, " datagrams") {
+		t.Errorf("probe %v / %v", tcp, udp)
+	}
+	path := filepath.Join(t.TempDir(), "target.json")
+	if err := tg.Share(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Follow(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := f.Env(nil); e.UDPSilent != udp.Silent || e.TCPSilent != "" || e.TCP == "" {
+		t.Errorf("shared Env = %+v", e)
+	}
+	if err := tg.Healthy("UDP-ROUNDTRIP"); err != nil {
+		t.Errorf("Healthy: %v", err)
+	}
+	if err := tg.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	pids.checkGone(t)
+}

@@ -83,7 +83,8 @@ func (t *Target) publish() error {
 
 // state is what the target tells other processes. t.mu is held.
 func (t *Target) state() sharedState {
-	st := sharedState{TCP: t.tcpAddr, UDP: t.udpAddr, UDPMax: t.settings.UDPMax, TimeScale: t.settings.TimeScale}
+	st := sharedState{TCP: t.tcpAddr, UDP: t.udpAddr, UDPMax: t.settings.UDPMax, TimeScale: t.settings.TimeScale,
+		TCPSilent: t.tcpProbe.Silent, UDPSilent: t.udpProbe.Silent}
 	if t.lost != nil {
 		st.Lost = t.lost.Error()
 	}
@@ -99,10 +100,15 @@ type sharedState struct {
 	// Lost is the Error text of Target.Lost, "" while the target can be
 	// judged.
 	Lost string `json:"lost,omitempty"`
+	// TCPSilent and UDPSilent are the probe's ProbeResult.Silent: what it
+	// saw of a side that never answered while the other did.
+	TCPSilent string `json:"tcp_silent,omitempty"`
+	UDPSilent string `json:"udp_silent,omitempty"`
 }
 
 func (st sharedState) env(logf func(string, ...any)) check.Env {
-	return check.Env{TCP: st.TCP, UDP: st.UDP, UDPMax: st.UDPMax, Scale: st.TimeScale, Logf: logf}
+	return check.Env{TCP: st.TCP, UDP: st.UDP, UDPMax: st.UDPMax, Scale: st.TimeScale, Logf: logf,
+		TCPSilent: st.TCPSilent, UDPSilent: st.UDPSilent}
 }
 
 // writeShared replaces the file at path with st: written beside it, then
@@ -148,6 +154,9 @@ type Follower struct {
 	path string
 	mu   sync.Mutex
 	last sharedState
+	// silence is this process's memory of UDP servers seen silent,
+	// handed to every check (check.Env.Silence).
+	silence *check.Silence
 }
 
 // Follow returns the target shared at path. The error says the file cannot
@@ -158,7 +167,7 @@ func Follow(path string) (*Follower, error) {
 	if err != nil {
 		return nil, &HarnessError{Msg: fmt.Sprintf("cannot read the shared target: %v", err), Err: err}
 	}
-	return &Follower{path: path, last: st}, nil
+	return &Follower{path: path, last: st, silence: check.NewSilence()}, nil
 }
 
 // read returns the shared state as the file says it now.
@@ -173,8 +182,13 @@ func (f *Follower) read() sharedState {
 
 // Env is Target.Env of the shared target as its process last described it:
 // ask for it afresh for every check.
+//
+// The Env of one Follower remembers, from check to check, the UDP servers
+// seen silent (check.Silence), so that later checks wait less on them.
 func (f *Follower) Env(logf func(format string, args ...any)) check.Env {
-	return f.read().env(logf)
+	e := f.read().env(logf)
+	e.Silence = f.silence
+	return e
 }
 
 // Lost is Target.Lost of the shared target: a *HarnessError with its text

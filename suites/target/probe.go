@@ -51,6 +51,11 @@ type ProbeResult struct {
 	// From is the reply's source address on UDP when it is not Addr's
 	// (a UDP-SOURCE violation); "" otherwise.
 	From string
+	// Silent, when set, says that this side never answered while the
+	// target's other protocol did, and what the probe saw: "no reply to
+	// any of 57 datagrams", "connection refused". The target is there:
+	// that protocol's specs fail with it, the other's are judged.
+	Silent string
 }
 
 // Served reports whether the protocol is served at all.
@@ -59,7 +64,7 @@ func (p ProbeResult) Served() bool { return p.Addr != "" }
 // OK reports whether the probe got exactly "A" back (or the protocol is not
 // served).
 func (p ProbeResult) OK() bool {
-	return !p.Served() || (string(p.Reply) == probeWant && p.From == "")
+	return !p.Served() || (string(p.Reply) == probeWant && p.From == "" && p.Silent == "")
 }
 
 // String describes the observation without addresses, so it is the same on
@@ -68,6 +73,8 @@ func (p ProbeResult) String() string {
 	switch {
 	case !p.Served():
 		return p.Network + ": not served"
+	case p.Silent != "":
+		return fmt.Sprintf("%s: %s", p.Network, p.Silent)
 	case p.Reply == nil && p.End != "":
 		return fmt.Sprintf("%s: sent %q, got nothing (%s)", p.Network, probeRequest, p.End)
 	case p.Reply == nil:
@@ -183,6 +190,24 @@ func (e errNoReply) Error() string {
 		return "no reply"
 	}
 	return fmt.Sprintf("no reply to %d datagrams", e.n)
+}
+
+// silence says what a probe saw of a side that never answered, for
+// ProbeResult.Silent: "no reply to any of 57 datagrams", or the reason
+// of err ("connection refused").
+func silence(err error, sent int) string {
+	var nr errNoReply
+	if errors.As(err, &nr) || clients.IsTimeout(err) {
+		if sent > 0 {
+			return fmt.Sprintf("no reply to any of %d datagrams", sent)
+		}
+		return "no reply"
+	}
+	var pe protoErr
+	if errors.As(err, &pe) {
+		return silence(pe.err, sent)
+	}
+	return reason(err)
 }
 
 // probeUDP probes an already-running UDP target with up to udpProbeTries

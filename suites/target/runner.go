@@ -167,7 +167,12 @@ const (
 // protocol it serves answers, the command exits, or deadline passes. A
 // protocol answers when a TCP connection is accepted (what comes back for
 // "a" is then noted in tcp) or a UDP reply arrives (noted in udp). err is
-// the last probe's failure, prefixed by its protocol.
+// the last probe's failure, prefixed by its protocol (TCP's first).
+//
+// A command that serves both protocols and by the deadline answers on one
+// of them only is up: the silent side's ProbeResult.Silent says what the
+// probe saw, and that protocol's specs fail with it while the other's are
+// judged. Only a command that answers on no protocol times out.
 func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, deadline time.Time) (upOutcome, error) {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -178,17 +183,36 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 			u.close()
 		}
 	}()
-	var last error = errNotYet
+	var lastTCP, lastUDP error = errNotYet, errNotYet
+	last := func() error {
+		if !tcpUp || udpUp {
+			return lastTCP
+		}
+		return lastUDP
+	}
 	pause := pollFirst
 	for {
 		if p.exited() {
-			return upExited, last
+			return upExited, last()
 		}
 		if ctx.Err() != nil {
 			if time.Now().Before(deadline) {
 				return upCancelled, ctx.Err()
 			}
-			return upTimeout, last
+			if answered := (tcp.Served() && tcpUp) || (udp.Served() && udpUp); answered {
+				if !tcpUp {
+					tcp.Silent = silence(lastTCP, 0)
+				}
+				if !udpUp {
+					sent := 0
+					if u != nil {
+						sent = u.sent
+					}
+					udp.Silent = silence(lastUDP, sent)
+				}
+				return upReady, nil
+			}
+			return upTimeout, last()
 		}
 		if !tcpUp {
 			c, err := dialTCP(ctx, tcp.Addr, min(s.Scale(probeDialTimeout), time.Until(deadline)))
@@ -196,13 +220,13 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 			case err == nil:
 				exchangeTCP(c, min(s.Scale(probeReplyTimeout), time.Until(deadline)), tcp)
 				tcpUp = true
-			case ctx.Err() == nil || last == errNotYet:
+			case ctx.Err() == nil || lastTCP == errNotYet:
 				// (A dial cut short by the deadline keeps the reason
 				// before it, so that the error does not depend on timing.)
-				last = protoErr{"tcp", err}
+				lastTCP = protoErr{"tcp", err}
 			}
 		}
-		if tcpUp && !udpUp {
+		if !udpUp {
 			if u == nil {
 				var err error
 				if u, err = newUDPProber(udp.Addr); err != nil {
@@ -213,9 +237,9 @@ func waitUp(ctx context.Context, s Settings, p *proc, tcp, udp *ProbeResult, dea
 			case err == nil:
 				udpUp = true
 			case clients.IsTimeout(err):
-				last = protoErr{"udp", errNoReply{}}
+				lastUDP = protoErr{"udp", errNoReply{}}
 			default:
-				last = protoErr{"udp", err}
+				lastUDP = protoErr{"udp", err}
 			}
 		}
 		if tcpUp && udpUp {
@@ -307,8 +331,10 @@ func (t *Target) healthyCommand(id string) error {
 	p, s := t.proc, t.settings
 	how := ""
 	if !p.exited() {
-		if t.tcpAddr == "" {
-			return nil // UDP only: nothing but the exit to go by
+		if t.tcpAddr == "" || t.tcpProbe.Silent != "" {
+			// UDP only, or TCP never answered: nothing but the exit to
+			// go by.
+			return nil
 		}
 		refused := t.tcpRefused(p)
 		if refused == nil && !p.exited() {

@@ -123,22 +123,39 @@ func (t *Target) startReference(ctx context.Context) (err error) {
 	return nil
 }
 
-// startAddrs probes already-running servers.
+// startAddrs probes already-running servers. When both are given and
+// only one answers, the other is there but silent (ProbeResult.Silent):
+// its specs fail with what the probe saw, the other's are judged. When
+// none answers, the target is not there.
 func (t *Target) startAddrs(ctx context.Context) error {
 	s := t.settings
+	var tcpErr, udpErr error
 	if s.TCP != "" {
-		res, err := probeTCP(ctx, s, s.TCP)
-		if err != nil {
-			return notThere(s.name(setTCP), s.TCP, err)
+		t.tcpAddr, t.tcpProbe.Addr = s.TCP, s.TCP
+		var res ProbeResult
+		if res, tcpErr = probeTCP(ctx, s, s.TCP); tcpErr == nil {
+			t.tcpProbe = res
 		}
-		t.tcpAddr, t.tcpProbe = s.TCP, res
 	}
 	if s.UDP != "" {
-		res, err := probeUDP(ctx, s, s.UDP)
-		if err != nil {
-			return notThere(s.name(setUDP), s.UDP, err)
+		t.udpAddr, t.udpProbe.Addr = s.UDP, s.UDP
+		var res ProbeResult
+		if res, udpErr = probeUDP(ctx, s, s.UDP); udpErr == nil {
+			t.udpProbe = res
 		}
-		t.udpAddr, t.udpProbe = s.UDP, res
+	}
+	switch {
+	case ctx.Err() != nil && (tcpErr != nil || udpErr != nil):
+		// A probe cut short by the start's own deadline says nothing.
+		return &HarnessError{Msg: fmt.Sprintf("start cancelled (%s)", reason(ctx.Err())), Err: ctx.Err()}
+	case tcpErr != nil && (s.UDP == "" || udpErr != nil):
+		return notThere(s.name(setTCP), s.TCP, tcpErr)
+	case udpErr != nil && (s.TCP == "" || tcpErr != nil):
+		return notThere(s.name(setUDP), s.UDP, udpErr)
+	case tcpErr != nil:
+		t.tcpProbe.Silent = silence(tcpErr, 0)
+	case udpErr != nil:
+		t.udpProbe.Silent = silence(udpErr, udpProbeTries)
 	}
 	return nil
 }
@@ -223,7 +240,7 @@ func (t *Target) healthy(id string) error {
 		return &HarnessError{Msg: "target is closed"}
 	case t.settings.ServerCmd != "":
 		return t.healthyCommand(id)
-	case t.settings.TCP != "":
+	case t.settings.TCP != "" && t.tcpProbe.Silent == "":
 		return t.healthyAddr(id)
 	}
 	return nil

@@ -401,3 +401,57 @@ func TestAddressThatGoesAway(t *testing.T) {
 		t.Errorf("Healthy once back: %v", err)
 	}
 }
+
+// boundUDP binds a UDP socket on loopback that is never read, until the
+// test ends: a UDP side that is there and never answers.
+func boundUDP(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc.LocalAddr().String()
+}
+
+// TestOneSilentProtocolIsAVerdict: already-running servers of which one
+// protocol answers and the other does not are a target: the silent side's
+// probe says what it saw, Env hands that to the checks, and Healthy leaves
+// the silent side alone. Neither answering stays a harness error
+// (TestNothingAnswersIsAHarnessError).
+func TestOneSilentProtocolIsAVerdict(t *testing.T) {
+	tcpRef := serverstest.NewTCPServer()
+	defer tcpRef.Close()
+	udpRef := serverstest.NewUDPServer()
+	defer udpRef.Close()
+	for _, tc := range []struct {
+		name                 string
+		s                    Settings
+		tcpSilent, udpSilent string
+	}{
+		{"udp bound, never read", Settings{TCP: tcpRef.TCPAddr, UDP: boundUDP(t), TimeScale: 0.2}, "", "no reply to any of 5 datagrams"},
+		{"tcp refused", Settings{TCP: freeAddr(t, "tcp"), UDP: udpRef.UDPAddr}, "connection refused", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, err := Start(context.Background(), tc.s, nil)
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			defer tg.Close()
+			tcp, udp := tg.Probe()
+			if tcp.Silent != tc.tcpSilent || udp.Silent != tc.udpSilent {
+				t.Errorf("probe silent %q / %q, want %q / %q", tcp.Silent, udp.Silent, tc.tcpSilent, tc.udpSilent)
+			}
+			if tc.udpSilent != "" && (udp.OK() || udp.String() != "udp: "+tc.udpSilent) {
+				t.Errorf("udp probe OK %v, %q", udp.OK(), udp)
+			}
+			e := tg.Env(nil)
+			if e.TCPSilent != tc.tcpSilent || e.UDPSilent != tc.udpSilent || e.TCP != tc.s.TCP || e.UDP != tc.s.UDP {
+				t.Errorf("Env = %+v", e)
+			}
+			if err := tg.Healthy("UDP-ROUNDTRIP"); err != nil {
+				t.Errorf("Healthy: %v", err)
+			}
+		})
+	}
+}
