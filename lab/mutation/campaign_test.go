@@ -36,7 +36,7 @@ const (
 
 // slowFirst are the mutants whose runs take longest (they leave every
 // request unanswered): they start first so that they do not finish last.
-var slowFirst = []string{"LineBuffered", "FillBuffer", "NoCloseOnEOF", "TickerFlush", "Serial", "LockedRead", "UDPFirstPeer", "UDPFixedLog"}
+var slowFirst = []string{"LineBuffered", "BufferUntilEOF", "FillBuffer", "NoCloseOnEOF", "TickerFlush", "Serial", "LockedRead", "UDPFirstPeer", "UDPFixedLog"}
 
 // pythonCmd runs the Python example (examples/python), from the module
 // root.

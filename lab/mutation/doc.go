@@ -24,9 +24,12 @@
 // error, nor a panic), and to pass the reference, run as one more job of
 // the same pool. The result is the mutation table, printed at the end of
 // the tests and written to reports/mutation.md: each mutant, what it
-// breaks, which specs and properties caught it and the first violation
-// that counts, the failures that did not count and why, and the mutation
-// score, which must be 100%; reports/checked-by.md says what checks each
+// breaks, the requirements the suites failed beyond those (extra
+// failures), the wall time of its suites' run (a figure, never judged),
+// which specs and properties caught it and the first violation that
+// counts, the failures that did not count and why, the mutation score,
+// which must be 100%, and the extra failures summed over every mutant,
+// which must not exceed a quarter of the number of mutants; reports/checked-by.md says what checks each
 // requirement. The same facts, without a run, are the "Checked by" lists
 // of SEMANTICS.md: go generate ./lab/mutation regenerates them, and
 // TestSemanticsCheckedBy fails when they are stale.
