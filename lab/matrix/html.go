@@ -105,6 +105,12 @@ code { font-size: 12px; }
 <td>{{.Summary}}</td>
 {{- end}}
 </tr>
+<tr>
+<th class="req" title="wall time of each implementation's run of the suites">suite time</th>
+{{- range .Cols}}
+<td>{{.SuiteTime}}</td>
+{{- end}}
+</tr>
 </tfoot>
 </table>
 <p style="margin-top:12px">Commands (run from the module root, {tcp} and {udp} filled in by the harness):</p>
