@@ -3,7 +3,8 @@
 // suites, as a separate process, as a user's CI would:
 //
 //   - against every mutant of lab/mutants (served by mutantd,
-//     its protocol's specs only, at the default time scale), requiring a
+//     its protocol's specs only, or every spec for a mutant whose other
+//     protocol must still be judged, at the default time scale), requiring a
 //     spec to catch it: to end failed on a violation of a requirement the
 //     mutant breaks (or on the server's death while one was checked), and
 //     the requirement it was written to break reported failed, never
