@@ -174,11 +174,11 @@ func skipShort(t *testing.T) {
 }
 
 // runSuites builds the suites' test binary, mutantd and upperd once, then
-// runs the suites against every mutant (its protocol's specs only, or every
-// spec for those of everySpec, at
-// mutantScale), the reference and the Python example under the same
-// conditions (each label filter a mutant is run with, at mutantScale, in
-// the same pool) and exitAtOnceCmd, suiteRuns at a time.
+// runs the suites against every mutant (its protocol's specs only, or
+// every spec for those of everySpec, at mutantScale), the reference and
+// the Python example under the same conditions (each label filter a mutant
+// is run with, at mutantScale, in the same pool) and exitAtOnceCmd,
+// suiteRuns at a time.
 func (c *campaign) runSuites() {
 	ctx := context.Background()
 	root, err := target.ModuleRoot()
