@@ -172,6 +172,9 @@ func rowsOf(ms []*mutants.Mutant, runs map[string]suitesRun, fz map[string]map[s
 				}
 			}
 			row.Specs = SpecCatches(m.Breaks, r.res.Specs)
+			if he := r.res.Report.HarnessError; he != "" {
+				row.Specs = append(row.Specs, Finding{By: "suites", Line: firstLine(he), Why: "a harness error: no requirement judged"})
+			}
 		}
 		if !slices.ContainsFunc(row.Specs, func(f Finding) bool { return f.Counts }) {
 			row.SpecsNote = fuzzOnly[m.Name]
