@@ -1,6 +1,9 @@
 package matrix
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/upcheck/upcheck/suites/report"
 )
 
@@ -37,4 +40,14 @@ func (c Column) Summary() string {
 		return "harness error: " + c.Report.HarnessError
 	}
 	return c.Report.Summary()
+}
+
+// SuiteTime is the wall time of the column's run of the suites, "12.3 s",
+// or "-" when it made none (skipped, or its run could not be made). It is
+// a figure to compare, never judged.
+func (c Column) SuiteTime() string {
+	if c.Skipped != "" || c.Elapsed <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f s", c.Elapsed.Round(100*time.Millisecond).Seconds())
 }

@@ -1,7 +1,9 @@
 // Package matrix runs upcheck's conformance suites against a list of
 // implementations and shows the results side by side, as interop runners
 // do: one row per requirement, one column per implementation, each cell
-// pass, fail, skip or error with what was observed.
+// pass, fail, skip or error with what was observed, and under each column
+// its summary and its suite time (the wall time of its run, a figure that
+// is never judged).
 //
 // The list is a small JSON file (matrix.json at the module root):
 //

@@ -18,7 +18,7 @@ func HTML(cols []Column) ([]byte, error) {
 		Commands: "Commands (run from the module root, {tcp} and {udp} filled in by the harness):",
 	}
 	for _, c := range cols {
-		gc := report.Column{Name: c.Name, Note: c.Note, Link: c.ReportFile, Command: c.Command, Summary: c.Summary()}
+		gc := report.Column{Name: c.Name, Note: c.Note, Link: c.ReportFile, Command: c.Command, Summary: c.Summary(), Time: c.SuiteTime()}
 		for _, req := range check.Requirements {
 			gc.Cells = append(gc.Cells, c.Cell(req.ID))
 		}

@@ -31,6 +31,10 @@ func Markdown(cols []Column) string {
 	for _, c := range cols {
 		fmt.Fprintf(&b, " %s |", mdText(c.Summary()))
 	}
+	b.WriteString("\n| suite time | |")
+	for _, c := range cols {
+		fmt.Fprintf(&b, " %s |", c.SuiteTime())
+	}
 	b.WriteString("\n\n## Implementations\n\n")
 	for _, c := range cols {
 		fmt.Fprintf(&b, "- **%s**", mdText(c.Name))

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/report"
@@ -30,8 +31,8 @@ func sampleColumns() []Column {
 		fail.Requirements = append(fail.Requirements, q)
 	}
 	return []Column{
-		{Implementation: Implementation{Name: "reference", Command: "bin/upperd -tcp {tcp}", Note: "Go"}, Report: pass, ReportFile: "matrix/reference.md"},
-		{Implementation: Implementation{Name: "broken<b>", Command: "x & y"}, Report: fail, ReportFile: "matrix/broken.md"},
+		{Implementation: Implementation{Name: "reference", Command: "bin/upperd -tcp {tcp}", Note: "Go"}, Report: pass, ReportFile: "matrix/reference.md", Elapsed: 12340 * time.Millisecond},
+		{Implementation: Implementation{Name: "broken<b>", Command: "x & y"}, Report: fail, ReportFile: "matrix/broken.md", Elapsed: 175 * time.Second},
 		{Implementation: Implementation{Name: "python", Command: "python3 s.py", Requires: []string{"python3"}}, Skipped: "python3 is not on PATH"},
 		{Implementation: Implementation{Name: "ghost", Command: "ghost"}, Err: "suiterun: no conformance report"},
 	}
@@ -94,7 +95,7 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"| | | 18 passed, 0 failed | 16 passed, 1 failed | skipped: python3 is not on PATH | error: suiterun: no conformance report |",
+		"| | | 18 passed, 0 failed | 16 passed, 1 failed | skipped: python3 is not on PATH | error: suiterun: no conformance report |\n| suite time | | 12.3 s | 175.0 s | - | - |\n",
 		"  - skipped: python3 is not on PATH",
 		"- broken&lt;b&gt;, TCP-BYTES (fail): observed got &lt;script&gt;alert(\"x\")&lt;/script&gt; & 'more' \\| \\*bold\\* \\[link\\](http://x);",
 	} {
@@ -175,6 +176,9 @@ func TestHTML(t *testing.T) {
 		if !strings.Contains(tfoot, want) {
 			t.Errorf("summary lacks %q", want)
 		}
+	}
+	if !strings.Contains(tfoot, "<th class=\"req\" title=\"wall time of each implementation's run of the suites\">suite time</th>\n<td>12.3 s</td>\n<td>175.0 s</td>\n<td>-</td>\n<td>-</td>\n</tr>") {
+		t.Errorf("no suite time row:\n%s", tfoot)
 	}
 	if !strings.Contains(thead, `<a href="matrix/reference.md">report</a>`) {
 		t.Error("no link to the reference's report")

@@ -22,13 +22,13 @@
 //
 // The mutants, by the requirement each breaks first:
 //
-//   - TCP-ROUNDTRIP: [LineBuffered], [FillBuffer]
+//   - TCP-ROUNDTRIP: [LineBuffered], [FillBuffer], [BufferUntilEOF]
 //   - TCP-BYTES: [UnicodeUpper], [RuneUpper], [OffByOneZ]
 //   - TCP-STREAM: [WholeBuffer], [DropFullRead], [CrashOnTelnetSB] (a crash only a fuzzer finds)
 //   - TCP-EOF: [NoCloseOnEOF], [ResetOnEOF], [TickerFlush]
 //   - TCP-RESET, TCP-DISCONNECT: [DieOnReset], [CrashOnWriteError]
 //   - TCP-CONCURRENT, TCP-ISOLATION, TCP-CHURN: [Serial], [LockedRead], [RouteByIP], [ConnLimitLeak]
-//   - UDP-ROUNDTRIP, UDP-BYTES, UDP-EMPTY: [UDPFirstPeer], [UDPUnicodeUpper], [UDPSkipEmpty]
+//   - UDP-ROUNDTRIP, UDP-BYTES, UDP-EMPTY: [UDPFirstPeer], [UDPNeverServed], [UDPUnicodeUpper], [UDPSkipEmpty]
 //   - UDP-SIZE: [UDPSmallBuffer], [UDPOffByOneMax], [UDPNoTruncate]
 //   - UDP-SOURCE: [UDPNewSocket]
 //   - UDP-ONCE: [UDPTwice], [UDPGreeting], [UDPFullBuffer], [UDPStaleTail]

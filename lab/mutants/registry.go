@@ -4,7 +4,7 @@ package mutants
 // requirement each breaks first, then the hostile servers.
 var constructors = []func() *Mutant{
 	// TCP-ROUNDTRIP
-	LineBuffered, FillBuffer,
+	LineBuffered, FillBuffer, BufferUntilEOF,
 	// TCP-BYTES
 	UnicodeUpper, RuneUpper, OffByOneZ,
 	// TCP-STREAM
@@ -18,7 +18,7 @@ var constructors = []func() *Mutant{
 	// TCP-CONCURRENT, TCP-ISOLATION, TCP-CHURN
 	Serial, LockedRead, RouteByIP, ConnLimitLeak,
 	// UDP
-	UDPFirstPeer, UDPUnicodeUpper, UDPSkipEmpty,
+	UDPFirstPeer, UDPNeverServed, UDPUnicodeUpper, UDPSkipEmpty,
 	UDPSmallBuffer, UDPOffByOneMax, UDPNoTruncate,
 	UDPNewSocket, UDPTwice, UDPGreeting, UDPFullBuffer, UDPStaleTail,
 	UDPLastPeer, UDPPreviousPeer,

@@ -65,3 +65,26 @@ func FillBuffer() *Mutant {
 		}),
 	}
 }
+
+// BufferUntilEOF returns a TCP server that reads the whole request stream
+// with io.ReadAll and answers it in one write once the client has
+// half-closed, as a filter behind a pipe does (socat TCP-LISTEN with
+// EXEC:'tr a-z A-Z', whose tr writes only when its input ends): the reply
+// is right and the close orderly, but nothing comes back while the client
+// waits. It breaks TCP-ROUNDTRIP.
+func BufferUntilEOF() *Mutant {
+	return &Mutant{
+		Name:   "BufferUntilEOF",
+		Breaks: []string{"TCP-ROUNDTRIP"},
+		Bug:    "reads the whole stream with io.ReadAll and answers only after the client's EOF, like a tr filter behind socat",
+		tcp: serveEach(func(p *proc, c net.Conn) {
+			defer c.Close()
+			all, err := io.ReadAll(c)
+			if err != nil {
+				return
+			}
+			servers.UpperASCII(all)
+			c.Write(all)
+		}),
+	}
+}

@@ -50,6 +50,22 @@ func TestFillBuffer(t *testing.T) {
 	}
 }
 
+func TestBufferUntilEOF(t *testing.T) {
+	tcpAddr, _ := start(t, BufferUntilEOF())
+	c := dialTCP(t, tcpAddr)
+	// Nothing comes back while the client waits, whatever it sends.
+	writeTCP(t, c, []byte("abc\n"))
+	expectNothing(t, c, "reply to a line")
+	writeTCP(t, c, []byte(strings.Repeat("q", 4096)))
+	expectNothing(t, c, "reply to 4100 bytes")
+	// The end of the stream releases it all in one piece, then an
+	// orderly close.
+	c.CloseWrite()
+	if got, err := readToEnd(t, c); !bytes.Equal(got, upper("abc\n"+strings.Repeat("q", 4096))) || err != nil {
+		t.Fatalf("after half-close: %d bytes, %v; want the 4100 bytes uppercased and EOF", len(got), err)
+	}
+}
+
 // TestBytesMutants checks that each TCP-BYTES mutant answers ASCII
 // correctly and mangles exactly what its bug mangles.
 func TestBytesMutants(t *testing.T) {

@@ -82,3 +82,19 @@ func UDPNewSocket() *Mutant {
 		},
 	}
 }
+
+// UDPNeverServed returns a UDP server that binds its port but never reads
+// from it, as when the goroutine meant to serve the socket is never
+// started: every datagram waits in the socket's buffer, unanswered, while
+// the TCP side is served. It breaks UDP-ROUNDTRIP.
+func UDPNeverServed() *Mutant {
+	return &Mutant{
+		Name:   "UDPNeverServed",
+		Breaks: []string{"UDP-ROUNDTRIP"},
+		Bug:    "binds the UDP socket but never starts the loop that reads and answers it",
+		udp: func(p *proc, pc net.PacketConn) error {
+			<-p.Done()
+			return nil
+		},
+	}
+}

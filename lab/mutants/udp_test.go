@@ -340,3 +340,24 @@ func TestUDPDieOnUnreachable(t *testing.T) {
 	}
 	t.Fatal("still running after 20 replies to closed ports")
 }
+
+func TestUDPNeverServed(t *testing.T) {
+	tcpAddr, udpAddr := start(t, UDPNeverServed())
+	c := dialUDP(t, udpAddr)
+	for _, p := range []string{"a", "", "hello"} {
+		if _, err := c.Write([]byte(p)); err != nil {
+			t.Fatalf("send %q: %v (the port must stay bound)", p, err)
+		}
+	}
+	expectNoDatagram(t, c, "reply from a UDP socket nobody reads")
+	// The port is bound: a second send is not refused (no ICMP
+	// port unreachable came back).
+	if _, err := c.Write([]byte("b")); err != nil {
+		t.Fatalf("send after silence: %v", err)
+	}
+	// The TCP side is the reference.
+	tc := dialTCP(t, tcpAddr)
+	if got := roundTrip(t, tc, []byte("tcp works")); string(got) != "TCP WORKS" {
+		t.Fatalf("TCP round trip: %q", got)
+	}
+}

@@ -36,7 +36,7 @@ const (
 
 // slowFirst are the mutants whose runs take longest (they leave every
 // request unanswered): they start first so that they do not finish last.
-var slowFirst = []string{"LineBuffered", "FillBuffer", "NoCloseOnEOF", "TickerFlush", "Serial", "LockedRead", "UDPFirstPeer", "UDPFixedLog"}
+var slowFirst = []string{"LineBuffered", "BufferUntilEOF", "FillBuffer", "NoCloseOnEOF", "TickerFlush", "Serial", "LockedRead", "UDPFirstPeer", "UDPFixedLog"}
 
 // pythonCmd runs the Python example (examples/python), from the module
 // root.
@@ -174,10 +174,11 @@ func skipShort(t *testing.T) {
 }
 
 // runSuites builds the suites' test binary, mutantd and upperd once, then
-// runs the suites against every mutant (its protocol's specs only, at
-// mutantScale), the reference and the Python example under the same
-// conditions (each label filter a mutant is run with, at mutantScale, in
-// the same pool) and exitAtOnceCmd, suiteRuns at a time.
+// runs the suites against every mutant (its protocol's specs only, or
+// every spec for those of everySpec, at mutantScale), the reference and
+// the Python example under the same conditions (each label filter a mutant
+// is run with, at mutantScale, in the same pool) and exitAtOnceCmd,
+// suiteRuns at a time.
 func (c *campaign) runSuites() {
 	ctx := context.Background()
 	root, err := target.ModuleRoot()
@@ -295,8 +296,18 @@ func slowRank(name string) int {
 	return len(slowFirst)
 }
 
-// labelFilter selects the specs of the protocols that carry m's fault.
+// everySpec are the mutants run with every spec, not only their
+// protocol's, and why.
+var everySpec = map[string]string{
+	"UDPNeverServed": "a silent UDP side must leave the working TCP side judged, each requirement on its own",
+}
+
+// labelFilter selects the specs of the protocols that carry m's fault, or
+// every spec for the mutants of everySpec.
 func labelFilter(m *mutants.Mutant) string {
+	if _, ok := everySpec[m.Name]; ok {
+		return ""
+	}
 	ps := m.Protocols()
 	if len(ps) == 1 {
 		return ps[0]

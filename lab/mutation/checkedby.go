@@ -152,7 +152,18 @@ func (c Coverage) Markdown() string {
 			item(1, name+bug+".")
 		}
 	}
-	item(0, "Faulty servers that break it as a consequence: "+orNone(c.Also)+".")
+	if len(c.Also) == 0 {
+		item(0, "Faulty servers that break it as a consequence: none.")
+	} else {
+		item(0, "Faulty servers that break it as a consequence:")
+		for _, name := range c.Also {
+			why := ""
+			if w := consequences[name][c.Req.ID]; w != "" {
+				why = ": " + w
+			}
+			item(1, name+why+".")
+		}
+	}
 	if c.Failing != nil {
 		item(0, "Other faulty servers the suites failed it on: "+orNone(c.Failing)+".")
 	}

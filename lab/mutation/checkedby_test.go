@@ -30,7 +30,7 @@ func sampleCoverage() ([]suiterun.Spec, []fuzz.Property, []Row) {
 	props := []fuzz.Property{{Name: "TCPScripts", IDs: []string{"TCP-EOF"}}}
 	rows := []Row{
 		{Mutant: "ResetOnEOF", Breaks: []string{"TCP-EOF"}, Failing: []string{"TCP-EOF", "TCP-ROUNDTRIP"}},
-		{Mutant: "TickerFlush", Breaks: []string{"TCP-STREAM", "TCP-EOF"}, Failing: []string{"TCP-STREAM"}},
+		{Mutant: "CrashOnTelnetSB", Breaks: []string{"TCP-STREAM", "TCP-EOF"}, Failing: []string{"TCP-STREAM"}},
 		{Mutant: "UDPTwice", Breaks: []string{"UDP-ONCE"}, Failing: []string{"UDP-ONCE"}},
 	}
 	return specs, props, rows
@@ -56,7 +56,10 @@ func TestCheckedBy(t *testing.T) {
 - Faulty servers written to break it:
   - ResetOnEOF: sets SetLinger(0) to avoid TIME_WAIT, so closing after the
     client's EOF sends a reset instead of a FIN.
-- Faulty servers that break it as a consequence: TickerFlush.
+- Faulty servers that break it as a consequence:
+  - CrashOnTelnetSB: the server dies while the reply is due, so the stream
+    ends without it, often with a reset, instead of an orderly EOF after the
+    last reply byte.
 - Other faulty servers the suites failed it on: none.
 `
 	if strings.TrimSpace(eof) != strings.TrimSpace(want) {
@@ -66,6 +69,28 @@ func TestCheckedBy(t *testing.T) {
 	for _, want := range []string{"- Specs: none.\n", "- Fuzz properties: none.\n", "- Faulty servers written to break it: none.\n", "- Other faulty servers the suites failed it on: ResetOnEOF.\n"} {
 		if !strings.Contains(rt, want) {
 			t.Errorf("TCP-ROUNDTRIP section lacks %q:\n%s", want, rt)
+		}
+	}
+}
+
+// TestConsequencesExplainEveryBreak requires a reason for each
+// requirement a mutant breaks after its first, and no reason for one it
+// does not break.
+func TestConsequencesExplainEveryBreak(t *testing.T) {
+	want := map[string]bool{}
+	for _, m := range allMutants() {
+		for _, id := range m.Breaks[1:] {
+			want[m.Name+" "+id] = true
+			if consequences[m.Name][id] == "" {
+				t.Errorf("%s breaks %s as a consequence of %s: say why in consequences", m.Name, id, m.Breaks[0])
+			}
+		}
+	}
+	for name, whys := range consequences {
+		for id := range whys {
+			if !want[name+" "+id] {
+				t.Errorf("consequences explains %s breaking %s, which is not among the rest of its Breaks", name, id)
+			}
 		}
 	}
 }

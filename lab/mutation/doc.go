@@ -3,7 +3,8 @@
 // suites, as a separate process, as a user's CI would:
 //
 //   - against every mutant of lab/mutants (served by mutantd,
-//     its protocol's specs only, at the default time scale), requiring a
+//     its protocol's specs only, or every spec for a mutant whose other
+//     protocol must still be judged, at the default time scale), requiring a
 //     spec to catch it: to end failed on a violation of a requirement the
 //     mutant breaks (or on the server's death while one was checked), and
 //     the requirement it was written to break reported failed, never
@@ -24,9 +25,12 @@
 // error, nor a panic), and to pass the reference, run as one more job of
 // the same pool. The result is the mutation table, printed at the end of
 // the tests and written to reports/mutation.md: each mutant, what it
-// breaks, which specs and properties caught it and the first violation
-// that counts, the failures that did not count and why, and the mutation
-// score, which must be 100%; reports/checked-by.md says what checks each
+// breaks, the requirements the suites failed beyond those (extra
+// failures), the wall time of its suites' run (a figure, never judged),
+// which specs and properties caught it and the first violation that
+// counts, the failures that did not count and why, the mutation score,
+// which must be 100%, and the extra failures summed over every mutant,
+// which must not exceed a quarter of the number of mutants; reports/checked-by.md says what checks each
 // requirement. The same facts, without a run, are the "Checked by" lists
 // of SEMANTICS.md: go generate ./lab/mutation regenerates them, and
 // TestSemanticsCheckedBy fails when they are stale.

@@ -56,9 +56,10 @@ var outOfReach = map[string]string{
 	"UDPLastPeer":         "needs replies racing between many clients",
 	"UDPDieOnUnreachable": "needs a socket closed before its reply arrives; a case waits for its replies",
 	// Seen, but filed under another requirement.
-	"LineBuffered": "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
-	"FillBuffer":   "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
-	"RouteByIP":    "misrouted bytes are filed under TCP-ROUNDTRIP and TCP-BYTES, not TCP-ISOLATION",
+	"LineBuffered":   "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
+	"FillBuffer":     "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
+	"BufferUntilEOF": "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
+	"RouteByIP":      "misrouted bytes are filed under TCP-ROUNDTRIP and TCP-BYTES, not TCP-ISOLATION",
 }
 
 // propertyProto is the protocol a property checks: that of its IDs.

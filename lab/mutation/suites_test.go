@@ -165,12 +165,16 @@ func rowsOf(ms []*mutants.Mutant, runs map[string]suitesRun, fz map[string]map[s
 		case r.err != nil:
 			row.Specs = append(row.Specs, Finding{By: "suites", Line: firstLine(r.err.Error()), Why: "the suites could not run"})
 		case r.res != nil:
+			row.SuiteTime = r.res.Elapsed
 			for _, q := range r.res.Report.Requirements {
 				if q.Status == report.Fail {
 					row.Failing = append(row.Failing, q.ID)
 				}
 			}
 			row.Specs = SpecCatches(m.Breaks, r.res.Specs)
+			if he := r.res.Report.HarnessError; he != "" {
+				row.Specs = append(row.Specs, Finding{By: "suites", Line: firstLine(he), Why: "a harness error: no requirement judged"})
+			}
 		}
 		if !slices.ContainsFunc(row.Specs, func(f Finding) bool { return f.Counts }) {
 			row.SpecsNote = fuzzOnly[m.Name]
@@ -256,6 +260,27 @@ func (c *campaign) referenceSpecs() []suiterun.Spec {
 		}
 	}
 	return specs
+}
+
+// TestFewExtraFailures requires the suites to fail few requirements beyond
+// those each mutant breaks: in all, over every mutant, at most a quarter
+// of the number of mutants (ExtraAllowed). A fault reported under rules it
+// does not break sends a server's author after bugs that are not there.
+// Each mutant's extras, and its suite time (a figure, not judged), are in
+// the mutation table.
+func TestFewExtraFailures(t *testing.T) {
+	c := suites(t)
+	rows := rowsOf(allMutants(), c.mutantRuns, nil)
+	total, allowed := ExtraFailures(rows), ExtraAllowed(len(rows))
+	if total <= allowed {
+		return
+	}
+	for _, r := range rows {
+		if extra := r.Extra(); len(extra) > 0 {
+			t.Logf("%s (breaks %s): also failed %s", r.Mutant, strings.Join(r.Breaks, ", "), strings.Join(extra, ", "))
+		}
+	}
+	t.Errorf("the suites failed %d requirements beyond those the mutants break, over %d mutants: more than %d, a quarter of them", total, len(rows), allowed)
 }
 
 // table is the rendered mutation table, for TestMain to print; checkedBy

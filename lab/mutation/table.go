@@ -2,7 +2,9 @@ package mutation
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -27,6 +29,22 @@ type Row struct {
 	Fuzz []Finding
 	// FuzzNote, when no property caught it, says why none is expected to.
 	FuzzNote string
+	// SuiteTime is the wall time of the suites' run against it; zero
+	// when they did not run. It is a figure to read, never judged.
+	SuiteTime time.Duration
+}
+
+// Extra returns the requirements the suites reported failed that the
+// mutant does not break: a failure reported under the wrong rule, which
+// sends a server's author to fix what is not broken.
+func (r Row) Extra() []string {
+	var out []string
+	for _, id := range r.Failing {
+		if !slices.Contains(r.Breaks, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Counted returns the findings that caught r's mutant, specs first.
@@ -60,7 +78,7 @@ const (
 // it: how many specs and which first, which properties, and the first line
 // of the first violation (or server death) that counts.
 func Table(rows []Row) string {
-	header := []string{"mutant", "breaks", "caught", "failing requirements", "catching specs", "fuzz properties", "first violation that counts", "not counted"}
+	header := []string{"mutant", "breaks", "caught", "failing requirements", "extra failures", "suite time", "catching specs", "fuzz properties", "first violation that counts", "not counted"}
 	cells := [][]string{header}
 	for _, r := range rows {
 		caught := "no"
@@ -77,7 +95,7 @@ func Table(rows []Row) string {
 		}
 		cells = append(cells, []string{
 			r.Mutant, strings.Join(r.Breaks, ", "), caught,
-			orDash(strings.Join(r.Failing, ", ")), specsCell(r.Specs, r.SpecsNote), fuzzCell(r.Fuzz, r.FuzzNote), first, notCounted,
+			orDash(strings.Join(r.Failing, ", ")), extraCell(r.Extra()), suiteTime(r.SuiteTime), specsCell(r.Specs, r.SpecsNote), fuzzCell(r.Fuzz, r.FuzzNote), first, notCounted,
 		})
 	}
 	width := make([]int, len(header))
@@ -103,7 +121,7 @@ func Table(rows []Row) string {
 	for _, row := range cells[1:] {
 		line(row)
 	}
-	b.WriteString("\n" + ScoreLine(rows) + "\n")
+	b.WriteString("\n" + ScoreLine(rows) + "\n" + ExtraLine(rows) + "\n")
 	var other []string
 	for _, r := range rows {
 		nc := r.NotCounted()
@@ -135,6 +153,54 @@ func ScoreLine(rows []Row) string {
 		pct = caught * 100 / len(rows)
 	}
 	return fmt.Sprintf("mutation score: %d/%d (%d%%)", caught, len(rows), pct)
+}
+
+// ExtraFailures returns how many requirements the suites failed beyond
+// those the mutants break, summed over rows.
+func ExtraFailures(rows []Row) int {
+	n := 0
+	for _, r := range rows {
+		n += len(r.Extra())
+	}
+	return n
+}
+
+// ExtraAllowed returns the most extra failures a table of n mutants may
+// hold: a quarter of n.
+func ExtraAllowed(n int) int { return n / 4 }
+
+// ExtraLine returns the table's total line: the extra failures summed,
+// against the quarter of the mutants allowed, and the slowest suite time,
+// with its mutant.
+func ExtraLine(rows []Row) string {
+	var slowest Row
+	for _, r := range rows {
+		if r.SuiteTime > slowest.SuiteTime {
+			slowest = r
+		}
+	}
+	slow := "-"
+	if slowest.SuiteTime > 0 {
+		slow = fmt.Sprintf("%s (%s)", suiteTime(slowest.SuiteTime), slowest.Mutant)
+	}
+	return fmt.Sprintf("extra failures: %d over %d mutants (at most %d, a quarter); slowest suite time: %s",
+		ExtraFailures(rows), len(rows), ExtraAllowed(len(rows)), slow)
+}
+
+// extraCell is "N: ID, ID" for the extra failures of a row, or "0".
+func extraCell(ids []string) string {
+	if len(ids) == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d: %s", len(ids), strings.Join(ids, ", "))
+}
+
+// suiteTime is a suite time in seconds, "12.3 s", or "-" for no run.
+func suiteTime(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
 
 // specsCell is "N: name, name, ..." for the specs that caught a mutant,

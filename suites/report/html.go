@@ -73,6 +73,17 @@ type Grid struct {
 	Commands string
 }
 
+// Timed reports whether a column of g has a suite time, so that the page
+// gives the row.
+func (g Grid) Timed() bool {
+	for _, c := range g.Columns {
+		if c.Time != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Column is one implementation on an HTML page.
 type Column struct {
 	// Name heads the column; Note and a link to its report (Link, a
@@ -84,6 +95,10 @@ type Column struct {
 	// Summary is its last line: "N passed, N failed" and the like, or why
 	// there is no report.
 	Summary string
+	// Time, when set, is how long its run of the suites took ("12.3 s"),
+	// shown on a row of its own under the summaries: a figure, never
+	// judged.
+	Time string
 }
 
 // Column returns the report as a column named name, summed up as Line
@@ -220,6 +235,14 @@ code { font-size: 12px; }
 <td>{{.Summary}}</td>
 {{- end}}
 </tr>
+{{- if .Timed}}
+<tr>
+<th class="req" title="wall time of each implementation's run of the suites">suite time</th>
+{{- range .Columns}}
+<td>{{.Time}}</td>
+{{- end}}
+</tr>
+{{- end}}
 </tfoot>
 </table>
 {{- if .Commands}}
