@@ -38,6 +38,9 @@ type Env struct {
 	// Logf receives ports, timings and other detail that must stay out of
 	// failure text; nil discards it.
 	Logf func(format string, args ...any)
+	// Findings, when set, records the faults the checks confirm, so that
+	// later checks of the run do not wait them out again.
+	Findings *Findings
 }
 
 // T scales a base timeout by e.Scale.
