@@ -180,11 +180,11 @@ func silent(obs []*tcpConnObs) bool {
 }
 
 // judgeEOF judges the end of a connection that half-closed: the whole
-// reply, then an orderly EOF. With s.ID set, a complete reply that is not
-// followed by an orderly EOF, a reset after the half-close and silence
-// after it are TCP-EOF's (or, among several connections, the silence is
-// TCP-CONCURRENT's); a stream that ended in an orderly EOF short of its
-// reply is the script's own.
+// reply, then an orderly EOF. Its reply so far is right (judgeTCPConn
+// judged the bytes), so with s.ID set whatever is wrong here is TCP-EOF's,
+// whichever script saw it: a lost tail, a reset, silence after the
+// half-close; only silence among several connections that the server
+// otherwise served is TCP-CONCURRENT's.
 func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 	var vs Violations
 	got := o.got
@@ -209,10 +209,11 @@ func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 					how += slowHint
 				}
 			}
-		case o.end == clients.EndReset:
-			// Reset after the client's half-close, its reply unfinished:
-			// an abortive close throws away what the server had still to
-			// send.
+		default:
+			// The reply so far is right (a wrong byte is judged above):
+			// its tail was lost at the end of the stream, by an orderly
+			// close that came too soon or an abortive one that threw away
+			// what the server had still to send.
 			id = eof
 		}
 		vs.add(id, s.Case, fmt.Sprintf("all %d reply bytes, then EOF", len(want)),

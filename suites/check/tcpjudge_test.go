@@ -285,8 +285,8 @@ func TestJudgeTCPBlame(t *testing.T) {
 		{"a lone connection unanswered after its half-close", bytesSpec, []*tcpConnObs{noEOF("ab", "")},
 			"TCP-EOF [c]: expected all 2 reply bytes, then EOF; observed 0 reply bytes, then no further byte within the timeout; " +
 				"connection 0, first difference at offset 0: want |41 42 (end), got |(end)"},
-		{"an EOF short of the reply is the spec's own", bytesSpec, []*tcpConnObs{tconn("ab", "A", clients.EndEOF, tw("ab"), tHalfClose)},
-			"TCP-BYTES [c]: expected all 2 reply bytes, then EOF; observed 1 reply bytes, then EOF; " +
+		{"a tail lost at the end of the stream", bytesSpec, []*tcpConnObs{tconn("ab", "A", clients.EndEOF, tw("ab"), tHalfClose)},
+			"TCP-EOF [c]: expected all 2 reply bytes, then EOF; observed 1 reply bytes, then EOF; " +
 				"connection 0, first difference at offset 1: want 41|42 (end), got 41|(end)"},
 		{"silence among connections served otherwise", served, []*tcpConnObs{noEOF("ab", "AB"[:0]), tconn("cd", "CD", clients.EndEOF, tw("cd"), tHalfClose)},
 			"TCP-CONCURRENT [c]: expected all 2 reply bytes, then EOF; observed 0 reply bytes, then no further byte within the timeout" + slowHint + "; " +
@@ -312,7 +312,7 @@ func TestJudgeTCPBlame(t *testing.T) {
 	}
 	obs = []*tcpConnObs{tconn("ab", "A", clients.EndEOF, tw("ab"), tHalfClose)}
 	if fs := tcpFindings(s, obs, judgeTCP(s, obs)); len(fs) != 0 {
-		t.Errorf("findings of a short reply = %v, want none", fs)
+		t.Errorf("findings of a lost tail = %v, want none: it costs no wait", fs)
 	}
 }
 
