@@ -141,6 +141,11 @@ const smallRequest = 64 << 10
 // server served others: slow, not wrong, as far as the bytes go.
 const slowHint = " (slow, not wrong: the server served other connections meanwhile; a server that is only slow passes with UPCHECK_TIME_SCALE=3)"
 
+// slowLargeHint ends the observation of a large request left without any
+// reply for T after its half-close: a server that answers at the end of
+// the stream may only be slow to.
+const slowLargeHint = " (maybe slow rather than wrong, for a large request; a server that is only slow passes with UPCHECK_TIME_SCALE=3)"
+
 // silenceID is the requirement that silence on one of several connections
 // at once breaks: the one whose confirmed fault f (or NotConcurrent)
 // explains it, else TCP-CONCURRENT's liveness under load.
@@ -205,8 +210,11 @@ func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 				if s.concurrent() {
 					id = silenceID(s, unansweredOr(got))
 				}
-				if id == string(ReqTCPConcurrent) || len(got) == 0 && len(want) > smallRequest {
+				switch {
+				case id == string(ReqTCPConcurrent):
 					how += slowHint
+				case len(got) == 0 && len(want) > smallRequest:
+					how += slowLargeHint
 				}
 			}
 		default:
@@ -253,7 +261,7 @@ func tcpFindings(s TCPScript, obs []*tcpConnObs, vs Violations) []Finding {
 		switch {
 		case o.stall != nil && !o.stall.ended && blamed[string(ReqTCPRoundTrip)]:
 			fs = append(fs, NoRoundTrip)
-		case (o.stall != nil && !o.stall.ended || o.writeErr != nil) && blamed[string(ReqTCPConcurrent)]:
+		case (o.stall != nil && !o.stall.ended || o.writeErr != nil || o.noEOF) && blamed[string(ReqTCPConcurrent)]:
 			fs = append(fs, NotConcurrent)
 		case o.noEOF && len(o.got) >= len(want) && blamed[string(ReqTCPEOF)]:
 			fs = append(fs, NoEOF)

@@ -568,3 +568,11 @@ func TestBuildInterrupted(t *testing.T) {
 }
 
 func requirementOfSpec(sr types.SpecReport) string { return sr.LeafNodeLabels[0] }
+
+// An INFO row reads as an observation: no verdict, no rule held against it.
+func TestMarkdownInfoRow(t *testing.T) {
+	md := Build(suite(passingSuite()...), "t").Markdown()
+	if !strings.Contains(md, "| TCP-EMPTYWRITE | INFO | info | 1 | seen: no reply to the zero-length write |  |") {
+		t.Errorf("Markdown's INFO row is not an observation:\n%s", md)
+	}
+}
