@@ -103,9 +103,10 @@ func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violation
 	if o.writeErr != nil && o.writeStep >= 0 && o.script.Steps[o.writeStep].Op == Write {
 		id := s.idOr("TCP-STREAM")
 		observed := "write failed: " + clients.DescribeErr(o.writeErr)
-		if s.ID != "" && s.concurrent() && clients.EndOf(o.writeErr) == clients.EndTimeout {
-			// The server stopped reading this connection while it
-			// served another: service under load.
+		if s.ID != "" && s.concurrent() && len(got) == 0 && clients.EndOf(o.writeErr) == clients.EndTimeout {
+			// The server never served this connection, neither reading
+			// nor answering it, while it served another: service under
+			// load.
 			id, observed = silenceID(s, NoRoundTrip), observed+slowHint
 		}
 		vs.add(id, s.Case, "every write accepted", observed,
