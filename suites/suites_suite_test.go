@@ -61,6 +61,9 @@ var (
 	// expected are the requirements the user declared expected to fail
 	// (UPCHECK_EXPECT_FAIL), ID → reason; every process reads them.
 	expected map[string]string
+	// findings are the faults the checks have confirmed so far, shared by
+	// every process (see check.Findings).
+	findings *check.Findings
 )
 
 func init() {
@@ -155,6 +158,9 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		harnessFail(err)
 	}
 	shared = f
+	// What one process's checks confirm about the server spares the
+	// others the same waits.
+	findings = check.NewFindings(filepath.Join(filepath.Dir(string(path)), "findings"))
 }, NodeTimeout(scaled(startTimeout)))
 
 var _ = SynchronizedAfterSuite(func() {}, func() {
@@ -304,7 +310,11 @@ func requirementOf(sr SpecReport) string {
 }
 
 // env is where and how the checks find the target now.
-func env() check.Env { return shared.Env(logf) }
+func env() check.Env {
+	e := shared.Env(logf)
+	e.Findings = findings
+	return e
+}
 
 // maxLogLines bounds what one spec logs: the checks log every connection,
 // and a spec that makes thousands would bury its failure.

@@ -60,7 +60,9 @@ type Case struct {
 }
 
 // Run runs c's check bounded by its timeout, scaled by e.Scale: the one
-// place a case gets its deadline.
+// place a case gets its deadline. A heavy TCP case first lets the server
+// settle (SettleTCP), so that it judges the server as it would alone,
+// whatever ran before it.
 //
 // A case of a protocol whose side of the target never answered the
 // pre-flight probe (Env.TCPSilent, Env.UDPSilent) fails at once with what
@@ -76,6 +78,9 @@ func (c Case) Run(ctx context.Context, e Env) error {
 	}
 	ctx, cancel := e.within(ctx, c.Timeout)
 	defer cancel()
+	if c.Timeout >= HeavyCaseTimeout && c.Proto() == "tcp" {
+		SettleTCP(ctx, e)
+	}
 	return c.Check(ctx, e)
 }
 

@@ -48,6 +48,9 @@ type Env struct {
 	// silent, so that later checks wait less on them; nil: each check
 	// waits in full.
 	Silence *Silence
+	// Findings, when set, records the faults the checks confirm, so that
+	// later checks of the run do not wait them out again.
+	Findings *Findings
 }
 
 // silent returns what the pre-flight probe saw of proto's side ("tcp" or

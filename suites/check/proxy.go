@@ -192,10 +192,13 @@ func (x *proxied) run(ctx context.Context, s TCPScript) Violations {
 func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
 	runs := make([]*tcpRun, len(s.Conns))
 	defer abortAll(runs)
+	s.known = x.e.Findings.Has
+	g := &tcpGroup{concurrent: s.concurrent()}
 	for i, cs := range s.Conns {
 		r, err := dialRun(ctx, x.pe, i, cs)
 		switch {
 		case err == nil:
+			r.group = g
 			runs[i] = r
 		case x.f.resetAtOnce() && clients.EndOf(err) == clients.EndReset:
 			// Reset by the proxy before the connect returned: nothing
@@ -213,7 +216,12 @@ func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
 	x.mu.Lock()
 	injected := maps.Clone(x.injected)
 	x.mu.Unlock()
-	return judgeProxied(s, x.f, proxiedObs{conns: conns, injected: injected, refused: x.p.Stats().DialErrors})
+	s.served = s.beside || anyServed(conns)
+	vs := judgeProxied(s, x.f, proxiedObs{conns: conns, injected: injected, refused: x.p.Stats().DialErrors})
+	for _, f := range tcpFindings(s, conns, vs) {
+		x.e.Findings.Note(f)
+	}
+	return vs
 }
 
 // TCPStreamThroughProxy checks TCP-STREAM as TCPStream does, through a
@@ -259,7 +267,7 @@ func TCPResetThroughProxy(ctx context.Context, e Env, name string, payload []byt
 	defer x.close()
 	kase := name + "; " + f.String()
 	return withBystander(ctx, e, "TCP-RESET", kase, func(ctx context.Context) error {
-		return x.run(ctx, TCPScript{ID: "TCP-RESET", Case: kase, SkipFinalProbe: true, Conns: []TCPConnScript{{Steps: []TCPStep{
+		return x.run(ctx, TCPScript{ID: "TCP-RESET", Case: kase, SkipFinalProbe: true, beside: true, Conns: []TCPConnScript{{Steps: []TCPStep{
 			{Op: Write, Data: payload}, {Op: HalfClose},
 		}}}}).Err()
 	})

@@ -38,10 +38,12 @@ func judgeConnect(s TCPScript, idx int, err error) Violations {
 }
 
 // judgeFinalProbe reports that a new connection was not served after the
-// script (err says how), under id unless s names its requirement.
+// script (err says how), under id, the rule that the server keeps serving
+// after such endings, whatever requirement s checks: its own connections
+// were served correctly.
 func judgeFinalProbe(s TCPScript, id string, err error) Violations {
 	var vs Violations
-	vs.add(s.idOr(id), s.Case, "a new connection served after the script's connections ended", err.Error(), "")
+	vs.add(id, s.Case, "a new connection served after the script's connections ended", err.Error(), "")
 	return vs
 }
 
@@ -80,6 +82,14 @@ func connWhere(idx, step int, extra string) string {
 // given every connection's expected reply (for cross-talk). A wrong byte
 // is judged first, whatever the ending; then a failed write, a stalled
 // Read, and, for a script that half-closes, the end of the stream.
+//
+// Each finding names the requirement it breaks, which is not always the
+// script's own: a stream that does not end, or is reset, after a complete
+// reply breaks TCP-EOF whatever the script checks; silence on a lone
+// connection breaks TCP-ROUNDTRIP (open) or TCP-EOF (half-closed); silence
+// while other connections are open is a finding about service under load,
+// TCP-CONCURRENT's, unless an earlier check already explained it (s.has).
+// Wrong bytes, and a stream that ended short, are the script's own.
 func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violations {
 	var vs Violations
 	want, got := wants[idx], o.got
@@ -91,12 +101,30 @@ func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violation
 		return vs
 	}
 	if o.writeErr != nil && o.writeStep >= 0 && o.script.Steps[o.writeStep].Op == Write {
-		vs.add(s.idOr("TCP-STREAM"), s.Case, "every write accepted", "write failed: "+clients.DescribeErr(o.writeErr),
+		id := s.idOr("TCP-STREAM")
+		observed := "write failed: " + clients.DescribeErr(o.writeErr)
+		if s.ID != "" && s.concurrent() && len(got) == 0 && clients.EndOf(o.writeErr) == clients.EndTimeout {
+			// The server never served this connection, neither reading
+			// nor answering it, while it served another: service under
+			// load.
+			id, observed = silenceID(s, NoRoundTrip), observed+slowHint
+		}
+		vs.add(id, s.Case, "every write accepted", observed,
 			connWhere(idx, o.writeStep, fmt.Sprintf("after %d reply bytes", len(got))))
 		return vs
 	}
 	if o.stall != nil {
-		vs.add(s.idOr("TCP-ROUNDTRIP"), s.Case, "every byte written so far to come back without closing", describeStall(*o.stall, o.end), connWhere(idx, o.stall.step, ""))
+		id, observed := s.idOr("TCP-ROUNDTRIP"), describeStall(*o.stall, o.end)
+		if s.ID != "" && !o.stall.ended {
+			id = string(ReqTCPRoundTrip)
+			if s.concurrent() {
+				id = silenceID(s, NoRoundTrip)
+			}
+			if id == string(ReqTCPConcurrent) {
+				observed += slowHint
+			}
+		}
+		vs.add(id, s.Case, "every byte written so far to come back without closing", observed, connWhere(idx, o.stall.step, ""))
 		return vs
 	}
 	if o.script.terminal() == HalfClose {
@@ -105,27 +133,146 @@ func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violation
 	return vs
 }
 
+// smallRequest is the largest request whose reply, owed in full after the
+// half-close and not begun within T, shows a server that does not answer
+// (Unanswered) rather than one that is slow to answer a large request.
+const smallRequest = 64 << 10
+
+// slowHint ends the observation of a connection left in silence while the
+// server served others: slow, not wrong, as far as the bytes go.
+const slowHint = " (slow, not wrong: the server served other connections meanwhile; a server that is only slow passes with UPCHECK_TIME_SCALE=3)"
+
+// slowLargeHint ends the observation of a large request left without any
+// reply for T after its half-close: a server that answers at the end of
+// the stream may only be slow to.
+const slowLargeHint = " (maybe slow rather than wrong, for a large request; a server that is only slow passes with UPCHECK_TIME_SCALE=3)"
+
+// silenceID is the requirement that silence on one of several connections
+// at once breaks: the one whose confirmed fault f (or NotConcurrent)
+// explains it, else TCP-CONCURRENT's liveness under load.
+// A server that answered no connection at all is silent whatever the
+// concurrency: that is f's requirement too.
+func silenceID(s TCPScript, f Finding) string {
+	switch {
+	case s.has(f) || !s.served:
+		if f == NoRoundTrip {
+			return string(ReqTCPRoundTrip)
+		}
+		return string(ReqTCPEOF)
+	}
+	return string(ReqTCPConcurrent)
+}
+
+// anyServed reports whether the server answered any of the connections:
+// one got a byte of its reply.
+func anyServed(obs []*tcpConnObs) bool {
+	for _, o := range obs {
+		if o != nil && len(o.got) > 0 && len(o.sent) > 0 && Upper(o.sent[:1])[0] == o.got[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// silent reports whether a connection of obs was left in silence: a Read
+// or its half-close got no further byte within the wait.
+func silent(obs []*tcpConnObs) bool {
+	for _, o := range obs {
+		if o != nil && (o.stall != nil && !o.stall.ended || o.noEOF) {
+			return true
+		}
+	}
+	return false
+}
+
 // judgeEOF judges the end of a connection that half-closed: the whole
-// reply, then an orderly EOF.
+// reply, then an orderly EOF. Its reply so far is right (judgeTCPConn
+// judged the bytes), so with s.ID set whatever is wrong here is TCP-EOF's,
+// whichever script saw it: a lost tail, a reset, silence after the
+// half-close; only silence among several connections that the server
+// otherwise served is TCP-CONCURRENT's.
 func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 	var vs Violations
 	got := o.got
+	eof := s.idOr(string(ReqTCPEOF))
+	if s.ID != "" {
+		eof = string(ReqTCPEOF)
+	}
 	switch {
 	case o.writeErr != nil:
 		vs.add(s.idOr("TCP-EOF"), s.Case, "half-close accepted", "half-close failed: "+clients.DescribeErr(o.writeErr), connWhere(idx, o.writeStep, ""))
 	case len(got) < len(want):
-		how := o.end.String()
-		if o.noEOF {
+		how, id := o.end.String(), s.idOr("TCP-EOF")
+		switch {
+		case o.noEOF:
 			how = "no further byte within the timeout"
+			if s.ID != "" {
+				id = eof
+				if s.concurrent() {
+					id = silenceID(s, unansweredOr(got))
+				}
+				switch {
+				case id == string(ReqTCPConcurrent):
+					how += slowHint
+				case len(got) == 0 && len(want) > smallRequest:
+					how += slowLargeHint
+				}
+			}
+		default:
+			// The reply so far is right (a wrong byte is judged above):
+			// its tail was lost at the end of the stream, by an orderly
+			// close that came too soon or an abortive one that threw away
+			// what the server had still to send.
+			id = eof
 		}
-		vs.add(s.idOr("TCP-EOF"), s.Case, fmt.Sprintf("all %d reply bytes, then EOF", len(want)),
+		vs.add(id, s.Case, fmt.Sprintf("all %d reply bytes, then EOF", len(want)),
 			fmt.Sprintf("%d reply bytes, then %s", len(got), how), connWhere(idx, -1, DiffBytes(want, got)))
 	case o.noEOF:
-		vs.add(s.idOr("TCP-EOF"), s.Case, "EOF after the reply", "no EOF within the timeout", connWhere(idx, -1, fmt.Sprintf("after %d reply bytes", len(got))))
+		vs.add(eof, s.Case, "EOF after the reply", "no EOF within the timeout", connWhere(idx, -1, fmt.Sprintf("after %d reply bytes", len(got))))
 	case o.end != clients.EndEOF:
-		vs.add(s.idOr("TCP-EOF"), s.Case, "EOF after the reply", describeEnd(o.end, o.endErr), connWhere(idx, -1, fmt.Sprintf("after %d reply bytes", len(got))))
+		vs.add(eof, s.Case, "EOF after the reply", describeEnd(o.end, o.endErr), connWhere(idx, -1, fmt.Sprintf("after %d reply bytes", len(got))))
 	}
 	return vs
+}
+
+// unansweredOr is the finding that explains a connection's silence after
+// its half-close: Unanswered when it got nothing, NoEOF when it got part of
+// its reply (a server that holds connections open).
+func unansweredOr(got []byte) Finding {
+	if len(got) == 0 {
+		return Unanswered
+	}
+	return NoEOF
+}
+
+// tcpFindings returns the faults s's connections confirmed, for the checks
+// after it (see Findings): only what its violations blame on TCP-EOF or
+// TCP-ROUNDTRIP, or on TCP-CONCURRENT among several connections.
+func tcpFindings(s TCPScript, obs []*tcpConnObs, vs Violations) []Finding {
+	var fs []Finding
+	blamed := map[string]bool{}
+	for _, v := range vs {
+		blamed[v.ID] = true
+	}
+	for _, o := range obs {
+		if o == nil {
+			continue
+		}
+		want := Upper(o.sent)
+		switch {
+		case o.stall != nil && !o.stall.ended && blamed[string(ReqTCPRoundTrip)]:
+			fs = append(fs, NoRoundTrip)
+		case (o.stall != nil && !o.stall.ended || o.writeErr != nil || o.noEOF) && blamed[string(ReqTCPConcurrent)]:
+			fs = append(fs, NotConcurrent)
+		case o.noEOF && len(o.got) >= len(want) && blamed[string(ReqTCPEOF)]:
+			fs = append(fs, NoEOF)
+		case o.noEOF && len(o.got) == 0 && len(o.sent) <= smallRequest && blamed[string(ReqTCPEOF)]:
+			// Only a small request: a large one may take a server that
+			// answers at the end of the stream longer than T to answer.
+			fs = append(fs, Unanswered)
+		}
+	}
+	return fs
 }
 
 // classifyWrong attributes a reply byte that differs from upper(request) at
@@ -141,6 +288,15 @@ func classifyWrong(sent, want, got []byte, d int, wants [][]byte, idx int) (id, 
 		return "TCP-ISOLATION", fmt.Sprintf("another connection's bytes at offset %d", d)
 	}
 	in, out := sent[d], got[d]
+	if len(got) != len(want) && !isLower(in) {
+		if from, to, ok := replaced(want, got, d); ok {
+			// The length changed: say exactly what the bytes became.
+			if len(to) == 0 {
+				return "TCP-BYTES", fmt.Sprintf("%s %s dropped", plural(len(from), "byte"), hexStart(from))
+			}
+			return "TCP-BYTES", fmt.Sprintf("%s %s became %s %s", plural(len(from), "byte"), hexStart(from), theBytes(len(to)), hexStart(to))
+		}
+	}
 	switch {
 	case isLower(in) && out == in:
 		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x (%q) not uppercased", in, in)
@@ -148,6 +304,30 @@ func classifyWrong(sent, want, got []byte, d int, wants [][]byte, idx int) (id, 
 		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x changed to 0x%02x", in, out)
 	}
 	return "TCP-STREAM", fmt.Sprintf("reply differs from upper(request) from offset %d", d)
+}
+
+// replaced finds, when want and got differ from offset d on and share
+// everything after, the bytes of want that got has in their place: want =
+// p+from+q and got = p+to+q, with p the d bytes before. It reports false
+// when no such split exists within a short excerpt.
+func replaced(want, got []byte, d int) (from, to []byte, ok bool) {
+	s := 0
+	for s < len(want)-d && s < len(got)-d && want[len(want)-1-s] == got[len(got)-1-s] {
+		s++
+	}
+	from, to = want[d:len(want)-s], got[d:len(got)-s]
+	if len(from) == 0 || len(from) > excerpt || len(to) > excerpt {
+		return nil, nil, false
+	}
+	return from, to, true
+}
+
+// theBytes says "the byte" or "the 3 bytes".
+func theBytes(n int) string {
+	if n == 1 {
+		return "the byte"
+	}
+	return fmt.Sprintf("the %d bytes", n)
 }
 
 // foreign reports whether the bytes at the start of b (at least 8 of them)

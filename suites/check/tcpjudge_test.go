@@ -216,8 +216,10 @@ func TestJudgeProxied(t *testing.T) {
 		{"a wrong byte before the reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABcDE")}, injected: map[int]bool{0: true}},
 			"TCP-RESET [c]: expected upper(request), 10 bytes; observed byte 0x63 ('c') not uppercased; " +
 				"connection 0, first difference at offset 2: want 41 42|43 44 45 46 47 48 49 4a (end), got 41 42|63 44 45 (end)"},
+		// The server's own reset after the half-close, its reply
+		// unfinished, breaks TCP-EOF, whatever the script checks.
 		{"the server's own reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABCDE")}},
-			"TCP-RESET [c]: expected all 10 reply bytes, then EOF; observed 5 reply bytes, then reset; " +
+			"TCP-EOF [c]: expected all 10 reply bytes, then EOF; observed 5 reply bytes, then reset; " +
 				"connection 0, first difference at offset 5: want 42 43 44 45|46 47 48 49 4a (end), got 42 43 44 45|(end)"},
 		{"the server refused the proxy", down5, proxiedObs{conns: []*tcpConnObs{reset("")}, refused: 2},
 			"TCP-RESET [c]: expected every connection accepted; observed the server refused 2 connections from the proxy"},
@@ -247,5 +249,95 @@ func TestSawReset(t *testing.T) {
 		if got := o.sawReset(); got != tt.want {
 			t.Errorf("sawReset(end %v, write error %v) = %v, want %v", tt.end, tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestJudgeTCPBlame checks that each finding of a spec's script counts
+// against the requirement it breaks, not the spec's: an ending after a
+// whole reply is TCP-EOF's, silence on a lone connection TCP-ROUNDTRIP's,
+// silence among connections the server otherwise served TCP-CONCURRENT's
+// (reported as slow), and wrong bytes the spec's own.
+func TestJudgeTCPBlame(t *testing.T) {
+	bytesSpec := TCPScript{ID: "TCP-BYTES", Case: "c"}
+	isolation := TCPScript{ID: "TCP-ISOLATION", Case: "c", Conns: make([]TCPConnScript, 2)}
+	served := isolation
+	served.served = true
+	stalled := func(sent string, step int, steps ...TCPStep) *tcpConnObs {
+		return with(tconn(sent, "", clients.EndTimeout, steps...), func(o *tcpConnObs) {
+			o.stall = &tcpStall{step: step, want: int64(len(sent))}
+		})
+	}
+	noEOF := func(sent, got string) *tcpConnObs {
+		return with(tconn(sent, got, clients.EndTimeout, tw(sent), tHalfClose), func(o *tcpConnObs) { o.noEOF = true })
+	}
+	for _, tt := range []struct {
+		name string
+		s    TCPScript
+		obs  []*tcpConnObs
+		want string
+	}{
+		{"no EOF after the whole reply", bytesSpec, []*tcpConnObs{noEOF("ab", "AB")},
+			"TCP-EOF [c]: expected EOF after the reply; observed no EOF within the timeout; connection 0, after 2 reply bytes"},
+		{"a reset after the whole reply", bytesSpec, []*tcpConnObs{tconn("ab", "AB", clients.EndReset, tw("ab"), tHalfClose)},
+			"TCP-EOF [c]: expected EOF after the reply; observed a reset instead of an orderly close; connection 0, after 2 reply bytes"},
+		{"a lone connection's read unanswered", bytesSpec, []*tcpConnObs{stalled("ab", 1, tw("ab"), tRead, tHalfClose)},
+			"TCP-ROUNDTRIP [c]: expected every byte written so far to come back without closing; observed 0 of 2 reply bytes, then no further byte within the timeout; connection 0 step 1"},
+		{"a lone connection unanswered after its half-close", bytesSpec, []*tcpConnObs{noEOF("ab", "")},
+			"TCP-EOF [c]: expected all 2 reply bytes, then EOF; observed 0 reply bytes, then no further byte within the timeout; " +
+				"connection 0, first difference at offset 0: want |41 42 (end), got |(end)"},
+		{"a tail lost at the end of the stream", bytesSpec, []*tcpConnObs{tconn("ab", "A", clients.EndEOF, tw("ab"), tHalfClose)},
+			"TCP-EOF [c]: expected all 2 reply bytes, then EOF; observed 1 reply bytes, then EOF; " +
+				"connection 0, first difference at offset 1: want 41|42 (end), got 41|(end)"},
+		{"silence among connections served otherwise", served, []*tcpConnObs{noEOF("ab", "AB"[:0]), tconn("cd", "CD", clients.EndEOF, tw("cd"), tHalfClose)},
+			"TCP-CONCURRENT [c]: expected all 2 reply bytes, then EOF; observed 0 reply bytes, then no further byte within the timeout" + slowHint + "; " +
+				"connection 0, first difference at offset 0: want |41 42 (end), got |(end)"},
+		{"silence among connections never served", isolation, []*tcpConnObs{stalled("ab", 1, tw("ab"), tRead), stalled("cd", 1, tw("cd"), tRead)},
+			"TCP-ROUNDTRIP [c]: expected every byte written so far to come back without closing; observed 0 of 2 reply bytes, then no further byte within the timeout; connection 0 step 1\n" +
+				"TCP-ROUNDTRIP [c]: expected every byte written so far to come back without closing; observed 0 of 2 reply bytes, then no further byte within the timeout; connection 1 step 1"},
+		{"a replaced byte, said exactly", bytesSpec, []*tcpConnObs{tconn("a\x80b", "A\xef\xbf\xbdB", clients.EndEOF, tw("a\x80b"), tHalfClose)},
+			"TCP-BYTES [c]: expected upper(request), 3 bytes; observed 1 byte 80 became the 3 bytes ef bf bd; " +
+				"connection 0, first difference at offset 1: want 41|80 42 (end), got 41|ef bf bd 42 (end)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := joined(judgeTCP(tt.s, tt.obs)); got != tt.want {
+				t.Errorf("judgeTCP:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+	// What the run records for later checks follows the blame.
+	s := bytesSpec
+	obs := []*tcpConnObs{noEOF("ab", "AB")}
+	if fs := tcpFindings(s, obs, judgeTCP(s, obs)); len(fs) != 1 || fs[0] != NoEOF {
+		t.Errorf("findings of a missing EOF = %v, want [%s]", fs, NoEOF)
+	}
+	obs = []*tcpConnObs{tconn("ab", "A", clients.EndEOF, tw("ab"), tHalfClose)}
+	if fs := tcpFindings(s, obs, judgeTCP(s, obs)); len(fs) != 0 {
+		t.Errorf("findings of a lost tail = %v, want none: it costs no wait", fs)
+	}
+}
+
+// TestFindingsShared checks that a finding noted by one record is known to
+// another reading the same file, as in a parallel run, and that a nil
+// record knows nothing.
+func TestFindingsShared(t *testing.T) {
+	path := t.TempDir() + "/findings"
+	a, b := NewFindings(path), NewFindings(path)
+	if b.Has(NoEOF) {
+		t.Fatal("a fresh record knows NoEOF")
+	}
+	a.Note(NoEOF)
+	if !b.Has(NoEOF) || b.Has(NoRoundTrip) {
+		t.Errorf("b.Has(NoEOF) = %v, b.Has(NoRoundTrip) = %v; want true, false", b.Has(NoEOF), b.Has(NoRoundTrip))
+	}
+	var none *Findings
+	none.Note(NoEOF)
+	if none.Has(NoEOF) {
+		t.Error("a nil record knows NoEOF")
+	}
+	if got, want := (Env{Findings: a}).wait(NoEOF), knownWait; got != want {
+		t.Errorf("wait once NoEOF is known = %s, want %s", got, want)
+	}
+	if got, want := (Env{Findings: a}).wait(NoRoundTrip), ReplyTimeout; got != want {
+		t.Errorf("wait for an unknown finding = %s, want %s", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/upcheck/upcheck/clients"
@@ -23,24 +24,42 @@ func RunTCP(ctx context.Context, e Env, s TCPScript) error {
 	if e.TCP == "" {
 		return errors.New("check: no TCP address to check")
 	}
+	s.known = e.Findings.Has
 	// Dial one at a time: a burst of connects against a small listen
 	// backlog stalls on SYN retransmits, which is not what is checked.
 	runs := make([]*tcpRun, len(s.Conns))
 	defer abortAll(runs)
+	g := &tcpGroup{concurrent: s.concurrent()}
 	for i, cs := range s.Conns {
 		r, err := dialRun(ctx, e, i, cs)
 		if err != nil {
 			return judgeConnect(s, i, err).Err()
 		}
+		r.group = g
 		runs[i] = r
 	}
-	vs := judgeTCP(s, runAll(ctx, runs))
+	obs := runAll(ctx, runs)
+	abortAll(runs)
+	s.served = s.beside || anyServed(obs) || s.concurrent() && silent(obs) && loneRoundTrip(ctx, e)
+	vs := judgeTCP(s, obs)
+	for _, f := range tcpFindings(s, obs, vs) {
+		e.Findings.Note(f)
+	}
 	if !s.SkipFinalProbe && len(vs) == 0 {
 		if err := probeTCP(ctx, e); err != nil {
 			vs = append(vs, judgeFinalProbe(s, s.endingID(), err)...)
 		}
 	}
 	return vs.Err()
+}
+
+// tcpGroup is what the connections of one script share: how far the
+// server has got with all of them. While it serves any of them, none is
+// judged silent: among several connections, only the server's silence
+// towards every one of them for T counts.
+type tcpGroup struct {
+	concurrent bool
+	useful     atomic.Int64 // useful reply bytes of every connection
 }
 
 // runAll runs every connection of runs (nil: none) at once, and returns
@@ -72,7 +91,9 @@ func abortAll(runs []*tcpRun) {
 }
 
 // probeTCP checks that a new connection is accepted and gets "a" answered
-// with "A".
+// with "A": it writes "a" and half-closes, so that a server that answers
+// only whole lines or at the end of the stream is served too, and it needs
+// no EOF. The probe asks only that the server still serves.
 func probeTCP(ctx context.Context, e Env) error {
 	ctx, cancel := e.within(ctx, DialTimeout+ReplyTimeout)
 	defer cancel()
@@ -84,6 +105,9 @@ func probeTCP(ctx context.Context, e Env) error {
 	if err := c.Write(ctx, []byte("a")); err != nil {
 		return fmt.Errorf("write failed: %s", clients.DescribeErr(err))
 	}
+	if err := c.CloseWrite(); err != nil {
+		return fmt.Errorf("half-close failed: %s", clients.DescribeErr(err))
+	}
 	got, err := c.ReadFull(ctx, 1)
 	if err != nil {
 		return fmt.Errorf("no reply to \"a\": %s after %d bytes", clients.DescribeErr(err), len(got))
@@ -93,6 +117,52 @@ func probeTCP(ctx context.Context, e Env) error {
 	}
 	return nil
 }
+
+// loneRoundTrip reports whether a new connection, alone, gets "a" answered
+// with "A" while it stays open: after several connections got no reply at
+// all, it tells a server that answers one connection at a time from one
+// that answers no round trip.
+func loneRoundTrip(ctx context.Context, e Env) bool {
+	dctx, cancel := e.within(ctx, DialTimeout)
+	c, err := clients.DialTCP(dctx, e.TCP)
+	cancel()
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	ctx, cancel = context.WithTimeout(ctx, e.wait(NoRoundTrip))
+	defer cancel()
+	got, err := c.RoundTrip(ctx, []byte("a"))
+	return err == nil && string(got) == "A"
+}
+
+// SettleTCP waits, bounded, until the server answers a fresh connection
+// promptly: until the connections of the checks before are done with on
+// the server's side, as far as a client can tell. A heavy check run after
+// others then finds the server as it would alone. It never fails: a
+// server that stays slow is left to the check.
+func SettleTCP(ctx context.Context, e Env) {
+	if e.TCP == "" {
+		return
+	}
+	ctx, cancel := e.within(ctx, settleLimit)
+	defer cancel()
+	for ctx.Err() == nil {
+		start := time.Now()
+		if probeTCP(ctx, e) == nil && time.Since(start) < e.T(settlePrompt) {
+			return
+		}
+		clients.Sleep(ctx, e.T(settlePrompt))
+	}
+	e.logf("tcp: server not settled within %s", e.T(settleLimit))
+}
+
+// How SettleTCP waits, before Env.Scale: a round trip within settlePrompt
+// is prompt; settleLimit bounds the whole wait.
+const (
+	settlePrompt = 200 * time.Millisecond
+	settleLimit  = 5 * time.Second
+)
 
 // tcpRun is one scripted connection in progress: the script, what it has
 // sent, and a reader that keeps everything the server sends (up to a cap).
@@ -116,6 +186,8 @@ type tcpRun struct {
 	// that trickles wrong bytes forever must not keep the script waiting.
 	planned []byte
 	useful  int
+	// group is shared by the connections of the script.
+	group *tcpGroup
 }
 
 func dialRun(ctx context.Context, e Env, idx int, cs TCPConnScript) (*tcpRun, error) {
@@ -146,7 +218,11 @@ func (r *tcpRun) read(ctx context.Context, limit int) {
 	res := r.conn.ReadToEndFunc(ctx, limit, func(p []byte) {
 		r.mu.Lock()
 		if r.useful == len(r.got) {
-			r.useful += commonPrefix(p, r.planned[r.useful:])
+			n := commonPrefix(p, r.planned[r.useful:])
+			r.useful += n
+			if r.group != nil {
+				r.group.useful.Add(int64(n))
+			}
 		}
 		r.got = append(r.got, p...)
 		r.total += int64(len(p))
@@ -163,22 +239,47 @@ func (r *tcpRun) read(ctx context.Context, limit int) {
 }
 
 // waitFor waits until cond holds, as long as the reply keeps coming: it
-// gives up after ReplyTimeout without a further byte of the reply owed (see
-// tcpRun.useful). It reports whether cond held.
-func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool) bool) bool {
-	idle := r.e.T(ReplyTimeout)
-	timer := time.NewTimer(idle)
+// gives up after a wait without a further byte of the reply owed (see
+// tcpRun.useful), and, among several connections, without a further byte
+// for any of them. The wait is T, or short for a silence that a confirmed
+// finding f already explains (see Findings): NoEOF once the whole reply
+// is in, Unanswered while none of it is, NoRoundTrip on an open
+// connection. It reports whether cond held.
+func (r *tcpRun) waitFor(ctx context.Context, f Finding, cond func(total int64, ended bool) bool) bool {
+	idle := func() time.Duration {
+		r.mu.Lock()
+		useful := r.useful
+		r.mu.Unlock()
+		short := false
+		switch f {
+		case NoEOF:
+			short = useful >= len(r.planned) && r.e.Findings.Has(NoEOF) ||
+				useful == 0 && r.e.Findings.Has(Unanswered)
+		case NoRoundTrip:
+			short = r.e.Findings.Has(NoRoundTrip) || r.group != nil && r.group.concurrent && r.e.Findings.Has(NotConcurrent)
+		}
+		if short {
+			return r.e.T(knownWait)
+		}
+		return r.e.T(ReplyTimeout)
+	}
+	timer := time.NewTimer(idle())
 	defer timer.Stop()
 	useful := -1
+	var others int64
+	if r.group != nil {
+		others = r.group.useful.Load()
+	}
 	for {
 		r.mu.Lock()
 		total := r.total
-		if r.useful > useful {
-			// Another byte of the reply: the wait starts afresh.
-			timer.Reset(idle)
-			useful = r.useful
-		}
+		progressed := r.useful > useful
+		useful = max(useful, r.useful)
 		r.mu.Unlock()
+		if progressed {
+			// Another byte of the reply: the wait starts afresh.
+			timer.Reset(idle())
+		}
 		ended := r.ended()
 		if cond(total, ended) {
 			return true
@@ -190,6 +291,15 @@ func (r *tcpRun) waitFor(ctx context.Context, cond func(total int64, ended bool)
 		case <-r.progress:
 		case <-r.done:
 		case <-timer.C:
+			if r.group != nil && r.group.concurrent {
+				if n := r.group.useful.Load(); n > others {
+					// The server is busy with the others: this
+					// connection's turn may come.
+					others = n
+					timer.Reset(idle())
+					continue
+				}
+			}
 			return false
 		case <-ctx.Done():
 			return false
@@ -273,7 +383,7 @@ func (r *tcpRun) writeData(ctx context.Context, i int, st TCPStep) bool {
 // back, and notes a stall when it does not. It reports whether it came.
 func (r *tcpRun) awaitReply(ctx context.Context, i int) bool {
 	want := int64(len(r.sent))
-	if r.waitFor(ctx, func(total int64, _ bool) bool { return total >= want }) {
+	if r.waitFor(ctx, NoRoundTrip, func(total int64, _ bool) bool { return total >= want }) {
 		return true
 	}
 	r.mu.Lock()
@@ -290,7 +400,7 @@ func (r *tcpRun) halfClose(ctx context.Context, i int) {
 		r.settle(ctx, err)
 		return
 	}
-	r.noEOF = !r.waitFor(ctx, func(_ int64, ended bool) bool { return ended })
+	r.noEOF = !r.waitFor(ctx, NoEOF, func(_ int64, ended bool) bool { return ended })
 }
 
 // settle lets the reader take the bytes that arrived before a reset, when
@@ -299,7 +409,7 @@ func (r *tcpRun) halfClose(ctx context.Context, i int) {
 // connection is gone, so the reader ends as soon as it has them.
 func (r *tcpRun) settle(ctx context.Context, err error) {
 	if isResetErr(err) {
-		r.waitFor(ctx, func(_ int64, ended bool) bool { return ended })
+		r.waitFor(ctx, "", func(_ int64, ended bool) bool { return ended })
 	}
 }
 

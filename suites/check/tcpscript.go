@@ -68,7 +68,27 @@ type TCPScript struct {
 	// SkipFinalProbe leaves out the closing check that a new connection
 	// is still served.
 	SkipFinalProbe bool `json:"skip_final_probe,omitempty"`
+
+	// beside says another connection, not the script's, is open while
+	// it runs (a bystander): its connections' silence is then a finding
+	// about concurrency, as with several connections.
+	beside bool
+	// known says what earlier checks confirmed (see Findings): silence it
+	// explains is that requirement's, not the script's.
+	known func(Finding) bool
+	// served says the server answered some connection while the script
+	// ran (the bystander, one of its own, or a lone connection tried
+	// after it): without it, silence among several connections says
+	// nothing about concurrency.
+	served bool
 }
+
+// concurrent reports whether s's connections run alongside others: its
+// own, or a bystander.
+func (s TCPScript) concurrent() bool { return s.beside || len(s.Conns) > 1 }
+
+// has reports whether f was confirmed before s ran.
+func (s TCPScript) has(f Finding) bool { return s.known != nil && s.known(f) }
 
 // sentBytes returns every byte the connection's script writes.
 func (cs TCPConnScript) sentBytes() []byte {

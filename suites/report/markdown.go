@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/upcheck/upcheck/suites/check"
 )
 
 // Markdown returns the report as the Markdown a person reads: the target,
@@ -21,18 +23,25 @@ func (r Report) Markdown() string {
 	b.WriteString("| --- | --- | --- | --- | --- | --- |\n")
 	for _, q := range r.Requirements {
 		obs, exp := q.Observed, q.Expected
+		st := status(q.Status)
 		switch {
 		case q.Status == Error && r.HarnessError != "":
 			obs, exp = "not judged", ""
 		case q.Status == Skip:
 			exp = ""
+		case q.Level == check.Info && q.Status == Pass:
+			// An observation, not a verdict: no rule to hold it against.
+			st, exp = "info", ""
+			if obs != "" {
+				obs = "seen: " + obs
+			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s |\n", q.ID, q.Level, status(q.Status), q.Specs, cell(obs), cell(exp))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s |\n", q.ID, q.Level, st, q.Specs, cell(obs), cell(exp))
 	}
 	var ev []string
 	for _, q := range r.Requirements {
 		if q.Evidence != "" && (q.Status == Fail || q.Status == XFail || q.Status == Error || q.Status == NotJudged) {
-			ev = append(ev, fmt.Sprintf("- %s: %s\n", q.ID, q.Evidence))
+			ev = append(ev, fmt.Sprintf("- %s: %s\n", q.ID, strings.ReplaceAll(q.Evidence, "\n", "\n  ")))
 		}
 	}
 	if len(ev) > 0 {

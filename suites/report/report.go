@@ -165,6 +165,11 @@ func Build(r types.Report, target string) Report {
 			}
 		}
 	}
+	if rn.ended == "" && interrupted(r) {
+		rn.ended = fmt.Sprintf("interrupted after %d s", int(r.RunTime.Seconds()+0.5))
+		rn.interrupted = true
+		rep.Notes = append(rep.Notes, "the run was "+rn.ended)
+	}
 	for _, req := range check.Requirements {
 		specs, others := byID[req.ID], seenBy[req.ID]
 		// The first failure is the first in declaration order, so the
@@ -174,7 +179,66 @@ func Build(r types.Report, target string) Report {
 		rn.harnessErr = rep.HarnessError
 		rep.Requirements = append(rep.Requirements, rn.judge(req, specs, others))
 	}
+	fixFirst(rep.Requirements)
 	return rep
+}
+
+// interrupted reports whether the run was cut short by an interrupt or its
+// time limit, rather than running every selected spec.
+func interrupted(r types.Report) bool {
+	for _, why := range r.SpecialSuiteFailureReasons {
+		if strings.Contains(why, "Interrupted") || strings.Contains(why, "Timeout") {
+			return true
+		}
+	}
+	for _, sr := range r.SpecReports {
+		if sr.State == types.SpecStateInterrupted {
+			return true
+		}
+	}
+	return false
+}
+
+// fixFirst adds to the evidence of each requirement not judged because
+// others failed which one to fix first: the first, in SEMANTICS.md order,
+// of those its specs needed that failed.
+func fixFirst(reqs []Requirement) {
+	failed := map[string]bool{}
+	for _, q := range reqs {
+		if q.Status == Fail {
+			failed[q.ID] = true
+		}
+	}
+	for i, q := range reqs {
+		if q.Status != NotJudged {
+			continue
+		}
+		needs := strings.Split(strings.TrimPrefix(q.Observed, "not judged: needs "), ", ")
+		for _, r := range reqs {
+			if failed[r.ID] && slices.Contains(needs, r.ID) {
+				reqs[i].Evidence = clip(q.Evidence + "\nfix " + r.ID + " first")
+				break
+			}
+		}
+	}
+}
+
+// maxSeenIn is how many specs the evidence names where a violation was
+// seen; the count says how many there are.
+const maxSeenIn = 3
+
+// seenInLine names the specs where a requirement's violation was seen:
+// how many, and the first few.
+func seenInLine(specs []types.SpecReport) string {
+	var names []string
+	for _, sr := range specs[:min(len(specs), maxSeenIn)] {
+		names = append(names, fmt.Sprintf("%q", sr.FullText()))
+	}
+	line := fmt.Sprintf("seen in %d specs: %s", len(specs), strings.Join(names, "; "))
+	if len(specs) > maxSeenIn {
+		line += fmt.Sprintf("; and %d more", len(specs)-maxSeenIn)
+	}
+	return line
 }
 
 // declared orders specs as they are declared.
@@ -222,6 +286,9 @@ type run struct {
 	// labelFilter is the run's --label-filter: specs it leaves out were
 	// not selected, rather than left unjudged.
 	labelFilter string
+	// interrupted says the run ended on an interrupt or its time limit:
+	// the requirements it did not reach were not run, not judged.
+	interrupted bool
 }
 
 // unjudged reports whether a skipped spec was skipped because the run
@@ -247,6 +314,7 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 		return out
 	}
 	var cutShort *types.SpecReport
+	var seenIn []types.SpecReport
 	var failed, errored, observed, unjudged *types.SpecReport
 	var failedO, observedO, unjudgedO Outcome
 	erroredWhy := ""
@@ -296,6 +364,7 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 			continue
 		case isFailed:
 			out.Specs++
+			seenIn = append(seenIn, *sr)
 			if failed == nil {
 				failed, failedO = sr, o
 			}
@@ -317,6 +386,13 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 	case failed != nil:
 		out.Status = Fail
 		out.Observed, out.Expected, out.Evidence = describe(req, *failed, failedO, seed)
+		if req.Level != check.Info {
+			seenIn = append(seenIn, others...)
+			if len(seenIn) > 1 {
+				slices.SortStableFunc(seenIn, declared)
+				out.Evidence = clip(out.Evidence + "\n" + seenInLine(seenIn))
+			}
+		}
 	case errored != nil:
 		out.Status = Error
 		msg := erroredWhy
@@ -334,6 +410,13 @@ func (rn run) judge(req check.Requirement, specs, others []types.SpecReport) Req
 		out.Observed = "not judged: needs " + strings.Join(unjudgedO.Violations.IDs(), ", ")
 		out.Expected = req.Rule
 		out.Evidence = evidence("", *unjudged, seed)
+	case cutShort != nil && rn.interrupted:
+		// The run stopped before some of its specs: not run, rather
+		// than not selected.
+		out.Status = NotJudged
+		out.Observed = "not run: " + rn.ended
+		out.Expected = req.Rule
+		out.Evidence = evidence("", *cutShort, seed)
 	case cutShort != nil:
 		// Some of its specs never ran: not fully judged.
 		out.Status = Error
@@ -392,7 +475,8 @@ func describeViolation(req check.Requirement, sr types.SpecReport, o Outcome, se
 	}
 	if v != nil {
 		where := v.Where
-		if v.Case != "" {
+		if v.Case != "" && !strings.Contains(sr.FullText(), v.Case) {
+			// The case, unless the spec's name says it already.
 			where = strings.TrimSuffix(v.Case+"; "+where, "; ")
 		}
 		if v.ID != req.ID {
@@ -410,14 +494,17 @@ func describeViolation(req check.Requirement, sr types.SpecReport, o Outcome, se
 	return clip(oneLine(msg)), clip(req.Rule), evidence(sr.FailureLocation().String(), sr, seed)
 }
 
-// evidence joins where a failure was seen, the spec's name and the seed.
+// evidence says where a failure was seen, the spec's name and the run's
+// seed, each on a line of its own: a case drawn from a seed of its own
+// names that seed in the spec's name, and the run's seed (which replays
+// the whole run) stays apart from it.
 func evidence(where string, sr types.SpecReport, seed int64) string {
 	var parts []string
 	if where != "" {
 		parts = append(parts, where)
 	}
-	parts = append(parts, fmt.Sprintf("spec %q", sr.FullText()), fmt.Sprintf("seed %d", seed))
-	return clip(strings.Join(parts, "; "))
+	parts = append(parts, fmt.Sprintf("spec %q", sr.FullText()), fmt.Sprintf("run seed %d", seed))
+	return clip(strings.Join(parts, "\n"))
 }
 
 // Counts returns how many requirements have each status.

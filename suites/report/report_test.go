@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -129,7 +130,7 @@ func TestBuildFailureWithViolations(t *testing.T) {
 	if !strings.Contains(md, "| TCP-BYTES | MUST | **fail** | 3 | byte 0xe9 changed to 0xc9 | upper(request), 256 bytes |") {
 		t.Errorf("Markdown lacks the failure row:\n%s", md)
 	}
-	if !strings.Contains(md, "- TCP-BYTES: "+q.Evidence) {
+	if !strings.Contains(md, "- TCP-BYTES: "+strings.ReplaceAll(q.Evidence, "\n", "\n  ")) {
 		t.Errorf("Markdown lacks the evidence:\n%s", md)
 	}
 }
@@ -536,5 +537,64 @@ func TestBuildViolationCountsAgainstItsRequirement(t *testing.T) {
 	r = Build(suite(append(passingSuite(), eof)...), "t")
 	if md := r.Markdown(); !strings.Contains(md, "1 not judged (another requirement failed)\n") {
 		t.Errorf("Markdown does not count the requirement not judged:\n%s", md)
+	}
+}
+
+// The evidence of a failed requirement names every spec where its
+// violation was seen; that of a requirement not judged names the one to
+// fix first; the run's seed has a line of its own.
+func TestBuildEvidenceSeenInAndFixFirst(t *testing.T) {
+	eofV := &check.Violation{ID: "TCP-EOF", Case: "random chunks, seed 7", Expected: "EOF after the reply", Observed: "no EOF within the timeout"}
+	own := spec("TCP-EOF half-close", "TCP-EOF", 90, types.SpecStateFailed, &Outcome{ID: "TCP-EOF", Violations: check.Violations{eofV}})
+	stream := spec("random chunks, seed 7", "TCP-STREAM", 80, types.SpecStateFailed, &Outcome{ID: "TCP-STREAM", Violations: check.Violations{eofV}})
+	r := Build(suite(append(passingSuite(), own, stream)...), "t")
+	q := byID(t, r, "TCP-EOF")
+	if q.Status != Fail || !strings.Contains(q.Evidence, `seen in 2 specs: "TCP-EOF TCP-EOF half-close"; "TCP-STREAM random chunks, seed 7"`) {
+		t.Errorf("TCP-EOF = %s, evidence %q; want fail, seen in both specs", q.Status, q.Evidence)
+	}
+	for _, l := range strings.Split(q.Evidence, "\n") {
+		if strings.Count(l, "seed") > 1 {
+			t.Errorf("evidence line %q has more than one seed", l)
+		}
+	}
+	// A case the spec's name already says is not repeated.
+	only := Build(suite(append(passingSuite(), stream)...), "t")
+	if ev := byID(t, only, "TCP-EOF").Evidence; strings.Count(ev, "random chunks, seed 7") != 1 {
+		t.Errorf("evidence %q names the case more than once", ev)
+	}
+	s := byID(t, r, "TCP-STREAM")
+	if s.Status != NotJudged || !strings.HasSuffix(s.Evidence, "\nfix TCP-EOF first") {
+		t.Errorf("TCP-STREAM = %s, evidence %q; want not-judged, fix TCP-EOF first", s.Status, s.Evidence)
+	}
+}
+
+// A requirement the run did not reach before it was interrupted says so,
+// not "not selected".
+func TestBuildInterrupted(t *testing.T) {
+	specs := passingSuite()
+	var kept []types.SpecReport
+	for _, sr := range specs {
+		if requirementOfSpec(sr) == "TCP-CHURN" {
+			sr.State = types.SpecStateSkipped
+			sr.ReportEntries = nil
+		}
+		kept = append(kept, sr)
+	}
+	rep := suite(kept...)
+	rep.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
+	rep.RunTime = 240 * time.Second
+	q := byID(t, Build(rep, "t"), "TCP-CHURN")
+	if q.Status != NotJudged || q.Observed != "not run: interrupted after 240 s" {
+		t.Errorf("TCP-CHURN = %s (%q), want not-judged, not run: interrupted after 240 s", q.Status, q.Observed)
+	}
+}
+
+func requirementOfSpec(sr types.SpecReport) string { return sr.LeafNodeLabels[0] }
+
+// An INFO row reads as an observation: no verdict, no rule held against it.
+func TestMarkdownInfoRow(t *testing.T) {
+	md := Build(suite(passingSuite()...), "t").Markdown()
+	if !strings.Contains(md, "| TCP-EMPTYWRITE | INFO | info | 1 | seen: no reply to the zero-length write |  |") {
+		t.Errorf("Markdown's INFO row is not an observation:\n%s", md)
 	}
 }
