@@ -50,7 +50,7 @@ func TestBuildWaived(t *testing.T) {
 		"| TCP-EOF | MUST | xfail | 1 | a reset instead of an orderly close | EOF after the reply |",
 		"\nExpected failures:\n\n- TCP-EOF (xfail): resets on a half-close\n",
 		"\n1 failed as expected\n",
-		"- TCP-EOF: write then half-close; connection 0;",
+		"- TCP-EOF: write then half-close; connection 0\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)

@@ -129,7 +129,7 @@ func TestJUnit(t *testing.T) {
 	}
 	f := cases["TCP-BYTES"].Failure
 	if f == nil || f.Type != "MUST" || !strings.HasPrefix(f.Message, "observed: got ") || !strings.HasSuffix(f.Message, "; expected: upper(request)") ||
-		!strings.Contains(f.Body, "evidence: all 256; offset 3;") || !strings.Contains(f.Body, "<&>\"'") {
+		!strings.Contains(f.Body, "evidence: all 256; offset 3\n") || !strings.Contains(f.Body, "<&>\"'") {
 		t.Errorf("TCP-BYTES failure = %+v", f)
 	}
 	if f := cases["UDP-ONCE"].Failure; f == nil || f.Message != "UDP-ONCE passes now: remove it from the expected failures" {
