@@ -4,7 +4,12 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/upcheck/upcheck/suites/spec"
 )
+
+// TestSuites runs the conformance suite, the specs of package spec.
+func TestSuites(t *testing.T) { spec.Run(t) }
 
 // TestMain checks that nothing the suite started outlives it: the target's
 // servers and commands, the checks' connections and readers. Ginkgo's

@@ -50,8 +50,12 @@ type proc struct {
 // harness runs in (the directory holding go.mod, above the working
 // directory), so that a relative path in UPCHECK_SERVER_CMD means the same
 // under make conformance, go test ./suites (which runs in suites/) and go
-// tool ginkgo. Outside a module it is the working directory.
-func commandDir() string {
+// tool ginkgo. Outside a module it is the working directory. A dir given
+// (Settings.Dir) wins.
+func commandDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
 	if root, err := ModuleRoot(); err == nil {
 		return root
 	}
@@ -63,13 +67,13 @@ func commandDir() string {
 // to out through a pipe of its own rather than through exec's copying
 // goroutines, so that waiting for the process never waits for a grandchild
 // that keeps the pipe open.
-func startProc(command string, out *lineRing, log *slog.Logger) (*proc, error) {
+func startProc(dir, command string, out *lineRing, log *slog.Logger) (*proc, error) {
 	rd, wr, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command("sh", "-c", command)
-	cmd.Dir = commandDir()
+	cmd.Dir = commandDir(dir)
 	cmd.Stdout, cmd.Stderr = wr, wr // Stdin nil: /dev/null
 	cmd.SysProcAttr = sysProcAttr()
 	first := out.seq()

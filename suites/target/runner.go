@@ -107,7 +107,7 @@ func (t *Target) bringUp(ctx context.Context, first ports) error {
 func (t *Target) launch(ctx context.Context, ps ports, deadline time.Time, bound time.Duration) (herr *HarnessError, retry string) {
 	s := t.settings
 	name := s.name(setServerCmd)
-	p, err := startProc(expand(s.ServerCmd, ps.tcp, ps.udp), t.out, t.log)
+	p, err := startProc(s.Dir, expand(s.ServerCmd, ps.tcp, ps.udp), t.out, t.log)
 	if err != nil {
 		return &HarnessError{Setting: name, Msg: fmt.Sprintf("%q cannot be started: %v", s.ServerCmd, err), Err: err}, ""
 	}

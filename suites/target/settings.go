@@ -68,6 +68,11 @@ type Settings struct {
 	// Report is where the conformance report goes; "" means nowhere
 	// (UPCHECK_REPORT, -report).
 	Report string
+	// Dir is where the server command runs; "" means the root of the Go
+	// module above the working directory, or the working directory outside
+	// a module (a command's setting, not the environment's: upcheck runs
+	// it in the working directory).
+	Dir string
 
 	// flagged records which settings were last set by their flag, so that
 	// errors name what the user typed.
