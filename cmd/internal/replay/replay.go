@@ -40,6 +40,9 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	settings.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if *script == "" || fs.NArg() > 0 {
