@@ -28,7 +28,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/upcheck/upcheck/cmd/internal/campaign"
@@ -155,5 +157,9 @@ func withSignals(f func(ctx context.Context) int) int {
 // runFuzz runs the fuzz campaign of make fuzz. It runs go test in a
 // checkout of upcheck: without the Go toolchain it says so in one line.
 func runFuzz(args []string, stdout, stderr io.Writer) int {
+	if _, err := exec.LookPath("go"); err != nil && !slices.Contains(args, "-h") && !slices.Contains(args, "--help") {
+		fmt.Fprintln(stderr, "upcheck fuzz: the fuzzers run under the Go toolchain (go test), and go is not on PATH: install Go, or run upcheck check")
+		return exitUsage
+	}
 	return withSignals(func(ctx context.Context) int { return campaign.Run(ctx, args, stdout, stderr) })
 }

@@ -239,3 +239,12 @@ func echoServer(t *testing.T) string {
 }
 
 var _ = target.TargetEnv // the settings a run leaves out of the environment
+
+// TestFuzzWithoutGo: with no go on PATH, upcheck fuzz says so in one line.
+func TestFuzzWithoutGo(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	r := runUpcheck(t, t.TempDir(), "fuzz")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "go is not on PATH") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("exit %d, want %d and one line\nstderr: %s", r.code, exitUsage, r.stderr)
+	}
+}
