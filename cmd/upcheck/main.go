@@ -53,7 +53,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"check", "run the conformance suite against a server; the report says what to fix", runCheck},
-		{"fuzz", "run a fuzz campaign against a server (needs the Go toolchain and a checkout of upcheck)", runFuzz},
+		{"fuzz", "run a fuzz campaign against a server (without Go and a checkout: the rapid properties only)", runFuzz},
 		{"replay", "run a counterexample the fuzzers saved against a server", func(args []string, stdout, stderr io.Writer) int {
 			return replaycmd.Run(args, stdout, stderr)
 		}},
@@ -155,11 +155,16 @@ func withSignals(f func(ctx context.Context) int) int {
 }
 
 // runFuzz runs the fuzz campaign of make fuzz. It runs go test in a
-// checkout of upcheck: without the Go toolchain it says so in one line.
+// checkout of upcheck: without the Go toolchain it says so in one line and
+// runs the rapid properties compiled in.
 func runFuzz(args []string, stdout, stderr io.Writer) int {
 	if _, err := exec.LookPath("go"); err != nil && !slices.Contains(args, "-h") && !slices.Contains(args, "--help") {
-		fmt.Fprintln(stderr, "upcheck fuzz: the fuzzers run under the Go toolchain (go test), and go is not on PATH: install Go, or run upcheck check")
-		return exitUsage
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "upcheck fuzz: without the Go toolchain it takes no flags (settings: UPCHECK_*, RAPID_CHECKS, RAPID_SEED), not %q\n", args[0])
+			return exitUsage
+		}
+		fmt.Fprintln(stderr, "upcheck fuzz: go is not on PATH: the native fuzz targets need the Go toolchain; running the rapid properties only")
+		return runProperties(stdout, stderr)
 	}
 	return withSignals(func(ctx context.Context) int { return campaign.Run(ctx, args, stdout, stderr) })
 }

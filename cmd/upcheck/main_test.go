@@ -240,11 +240,27 @@ func echoServer(t *testing.T) string {
 
 var _ = target.TargetEnv // the settings a run leaves out of the environment
 
-// TestFuzzWithoutGo: with no go on PATH, upcheck fuzz says so in one line.
+// TestFuzzWithoutGo: with no go on PATH, upcheck fuzz says so in one line
+// and runs the rapid properties compiled in, here against the reference.
 func TestFuzzWithoutGo(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	r := runUpcheck(t, t.TempDir(), "fuzz")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "go is not on PATH") || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("exit %d, want %d and one line\nstderr: %s", r.code, exitUsage, r.stderr)
+	t.Setenv("RAPID_CHECKS", "5")
+	t.Setenv("RAPID_SEED", "1")
+	dir := t.TempDir()
+	r := runUpcheck(t, dir, "fuzz")
+	if r.code != exitPass || !strings.HasPrefix(r.stderr, "upcheck fuzz: go is not on PATH") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("exit %d, want %d and one line\nstdout: %s\nstderr: %s", r.code, exitPass, r.stdout, r.stderr)
+	}
+	for _, p := range []string{"PASS TCPScripts", "PASS UDPScripts"} {
+		if !strings.Contains(r.stdout, p) {
+			t.Errorf("no %q in\n%s", p, r.stdout)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("fuzz wrote into its working directory: %v", entries)
+	}
+	r = runUpcheck(t, dir, "fuzz", "-fuzztime", "1s")
+	if r.code != exitUsage {
+		t.Errorf("fuzz -fuzztime without go: exit %d, want %d", r.code, exitUsage)
 	}
 }
