@@ -112,9 +112,12 @@ func (d deferredFlag) Set(v string) error {
 // status are read from. It runs once a process.
 func Run(t GinkgoTestingT) report.Report {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "upcheck conformance")
+	RunSpecs(t, Description)
 	return last
 }
+
+// Description is the suite's name in ginkgo's output.
+const Description = "upcheck conformance"
 
 // Use replaces the settings read from the environment and flags at init
 // with s, for a command that reads them itself; call it before Run.
