@@ -7,7 +7,7 @@ REPORTS ?= reports
 # Extra arguments for the suites, for example GINKGO_FLAGS=--label-filter=TCP-EOF
 GINKGO_FLAGS ?=
 
-.PHONY: all build serve test vet fmt conformance matrix stress fuzz fuzz-ci bench soak clean
+.PHONY: all build serve test vet fmt conformance matrix stress fuzz fuzz-ci bench soak dist clean
 
 all: build
 
@@ -87,5 +87,20 @@ bench:
 soak:
 	$(GO) run ./cmd/upperload -mode idle-hold -conns 9000 -duration 4m
 
+## dist: upcheck as static binaries (CGO_ENABLED=0) for every platform of
+## DIST_PLATFORMS in $(DIST)/, upcheck-OS-ARCH, with their SHA256SUMS
+DIST           ?= dist
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+dist:
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	@for p in $(DIST_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; echo "$(DIST)/upcheck-$$os-$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags=-s \
+			-o $(DIST)/upcheck-$$os-$$arch ./cmd/upcheck || exit 1; \
+	done
+	@cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum upcheck-*; \
+		else shasum -a 256 upcheck-*; fi > SHA256SUMS
+	@echo "$(DIST)/SHA256SUMS"
+
 clean:
-	rm -rf bin $(REPORTS)
+	rm -rf bin dist $(REPORTS)

@@ -19,11 +19,13 @@
 //  2. the conformance library: suites/check (the checks and the judges),
 //     suites/target (the way to the server under test), suites/report (the
 //     report).
-//  3. the runners: the ginkgo suite (suites, suites/e2e, and
-//     suites/lifetime, whose tests kill harnesses), suites/suiterun
-//     (runs the suite as a subprocess), the fuzzers (fuzz) and the commands
-//     (cmd/upperd, cmd/upperc, cmd/upperload, cmd/campaign, cmd/replay,
-//     cmd/reportdiff).
+//  3. the runners: the ginkgo suite (its specs in suites/spec, run by the
+//     test of suites and by upcheck check; suites/e2e; suites/lifetime,
+//     whose tests kill harnesses), suites/suiterun (runs the suite as a
+//     subprocess), the fuzzers (fuzz) and the commands (cmd/upcheck, the
+//     one binary for users, and cmd/upperd, cmd/upperc, cmd/upperload,
+//     cmd/campaign, cmd/replay, cmd/reportdiff, whose code cmd/internal
+//     shares with it).
 //  4. the lab, where upcheck proves itself: faulty servers (lab/mutants:
 //     mutants and hostile servers, served by lab/cmd/mutantd), the tests of
 //     the harness against them (lab/mutation, lab/hostile), the matrix

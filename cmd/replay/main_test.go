@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	replaycmd "github.com/upcheck/upcheck/cmd/internal/replay"
 	"github.com/upcheck/upcheck/fuzz"
 	"github.com/upcheck/upcheck/internal/cmdtest"
 	"github.com/upcheck/upcheck/suites/check"
@@ -58,7 +59,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-script", valid, "-tcp", "localhost"}, `-tcp: "localhost" is not host:port`},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := run(tc.args, &stdout, &stderr)
+		code := replaycmd.Run(tc.args, &stdout, &stderr)
 		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 		if code != 2 || !strings.Contains(stderr.String(), tc.want) || len(lines) != 1 {
 			t.Errorf("replay %q: exit %d, stderr %q; want 2 and one line containing %q", tc.args, code, stderr.String(), tc.want)
@@ -74,7 +75,7 @@ func TestPassesOnTheReference(t *testing.T) {
 		{Op: check.HalfClose},
 	}}}}})
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-script", path, "-count", "2"}, &stdout, &stderr); code != 0 {
+	if code := replaycmd.Run([]string{"-script", path, "-count", "2"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "PASS (2 runs)") {

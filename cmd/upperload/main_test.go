@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	upperloadcmd "github.com/upcheck/upcheck/cmd/internal/upperload"
 	"github.com/upcheck/upcheck/internal/cmdtest"
 	"github.com/upcheck/upcheck/internal/ipv6test"
 	"github.com/upcheck/upcheck/servers"
@@ -113,7 +114,7 @@ func TestEveryModeAgainstReference(t *testing.T) {
 				addr = []string{"-udp", srv.UDPAddr}
 			}
 			r := runUpperload(t, append(addr, tc.args...)...)
-			if r.code != exitOK {
+			if r.code != upperloadcmd.ExitOK {
 				t.Fatalf("exit status %d, want 0; stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 			}
 			for _, want := range []string{tc.want, "latency     p50 ", "errors      mismatch 0 reset 0 timeout 0 refused 0 closed 0 other 0", "result      PASS"} {
@@ -127,7 +128,7 @@ func TestEveryModeAgainstReference(t *testing.T) {
 
 func TestInProcessReferenceByDefault(t *testing.T) {
 	r := runUpperload(t, "-mode", "reqresp", "-count", "100")
-	if r.code != exitOK || !strings.Contains(r.stdout, "against reference servers (in process)") {
+	if r.code != upperloadcmd.ExitOK || !strings.Contains(r.stdout, "against reference servers (in process)") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: want a pass against the reference in process", r.code, r.stdout, r.stderr)
 	}
 }
@@ -136,7 +137,7 @@ func TestInProcessReferenceByDefault(t *testing.T) {
 func TestInProcessReferenceOnHost(t *testing.T) {
 	ipv6test.Need(t)
 	r := runUpperload(t, "-host", "::1", "-mode", "reqresp", "-count", "100")
-	if r.code != exitOK || !strings.Contains(r.stdout, "against reference servers (in process) on ::1") {
+	if r.code != upperloadcmd.ExitOK || !strings.Contains(r.stdout, "against reference servers (in process) on ::1") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: want a pass against the reference on ::1", r.code, r.stdout, r.stderr)
 	}
 }
@@ -144,7 +145,7 @@ func TestInProcessReferenceOnHost(t *testing.T) {
 func TestJSON(t *testing.T) {
 	srv := startServer(t)
 	r := runUpperload(t, "-udp", srv.UDPAddr, "-mode", "udp", "-count", "50", "-json")
-	if r.code != exitOK {
+	if r.code != upperloadcmd.ExitOK {
 		t.Fatalf("exit %d; stderr %q", r.code, r.stderr)
 	}
 	var out struct {
@@ -226,7 +227,7 @@ func TestMismatchExitsOne(t *testing.T) {
 	addr := reversingServer(t)
 	for _, mode := range []string{"bulk", "reqresp", "churn", "idle-hold"} {
 		r := runUpperload(t, "-tcp", addr, "-mode", mode, "-count", "3", "-interval", "1ms")
-		if r.code != exitFailed {
+		if r.code != upperloadcmd.ExitFailed {
 			t.Fatalf("%s: exit %d, want 1; stdout %q stderr %q", mode, r.code, r.stdout, r.stderr)
 		}
 		if !strings.Contains(r.stdout, "result      FAIL (mismatch: a conformance failure)") ||
@@ -261,7 +262,7 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"-mode", "reqresp", "-udp", srv.UDPAddr, "-count", "1"}, "serves no TCP, which -mode reqresp needs"},
 	} {
 		r := runUpperload(t, tc.args...)
-		checkOneLineError(t, r, exitUsage, tc.want)
+		checkOneLineError(t, r, upperloadcmd.ExitUsage, tc.want)
 		if r.stdout != "" {
 			t.Fatalf("%q: stdout %q, want nothing", tc.args, r.stdout)
 		}
@@ -276,12 +277,12 @@ func TestUnreachableTargetIsAHarnessError(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	r := runUpperload(t, "-tcp", addr, "-count", "1")
-	checkOneLineError(t, r, exitUsage, "-tcp: nothing answers at "+addr)
+	checkOneLineError(t, r, upperloadcmd.ExitUsage, "-tcp: nothing answers at "+addr)
 }
 
 func TestHelp(t *testing.T) {
 	r := runUpperload(t, "-h")
-	if r.code != exitOK || !strings.Contains(r.stdout, "usage: upperload") || !strings.Contains(r.stdout, "-mode") {
+	if r.code != upperloadcmd.ExitOK || !strings.Contains(r.stdout, "usage: upperload") || !strings.Contains(r.stdout, "-mode") {
 		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
 	}
 }
@@ -313,7 +314,7 @@ func TestInterruptPrintsTheSummarySoFar(t *testing.T) {
 		if !stopped {
 			t.Fatalf("%v: upperload did not stop", sig)
 		}
-		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		if code := cmd.ProcessState.ExitCode(); code != upperloadcmd.ExitInterrupted {
 			t.Fatalf("%v: exit %d, want 130; stdout %q", sig, code, stdout.String())
 		}
 		if out := stdout.String(); !strings.Contains(out, "(interrupted: the figures are those of the run so far)") ||

@@ -60,8 +60,12 @@ type proc struct {
 // harness runs in (the directory holding go.mod, above the working
 // directory), so that a relative path in UPCHECK_SERVER_CMD means the same
 // under make conformance, go test ./suites (which runs in suites/) and go
-// tool ginkgo. Outside a module it is the working directory.
-func commandDir() string {
+// tool ginkgo. Outside a module it is the working directory. A dir given
+// (Settings.Dir) wins.
+func commandDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
 	if root, err := ModuleRoot(); err == nil {
 		return root
 	}
@@ -74,7 +78,7 @@ func commandDir() string {
 // a pipe of its own rather than through exec's copying goroutines, so that
 // waiting for the process never waits for a grandchild that keeps the pipe
 // open.
-func startProc(command string, out *lineRing, log *slog.Logger) (p *proc, err error) {
+func startProc(dir, command string, out *lineRing, log *slog.Logger) (p *proc, err error) {
 	exe, err := supervisorExe()
 	if err != nil {
 		return nil, err
@@ -101,7 +105,7 @@ func startProc(command string, out *lineRing, log *slog.Logger) (p *proc, err er
 	}
 	sup := &exec.Cmd{
 		Path: exe, Args: []string{supervisorName, command},
-		Dir: commandDir(), Env: supervisorEnv(),
+		Dir: commandDir(dir), Env: supervisorEnv(),
 		Stdout: wr, Stderr: wr, // Stdin nil: /dev/null
 		ExtraFiles:  []*os.File{ctlR, statW},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},

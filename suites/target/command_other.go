@@ -17,7 +17,7 @@ type proc struct {
 
 var errNoCommands = errors.New("server commands need a Unix system; start the server yourself and use UPCHECK_TCP / UPCHECK_UDP")
 
-func startProc(string, *lineRing, *slog.Logger) (*proc, error) { return nil, errNoCommands }
+func startProc(string, string, *lineRing, *slog.Logger) (*proc, error) { return nil, errNoCommands }
 
 func (p *proc) exited() bool            { return true }
 func (p *proc) status() string          { return "" }

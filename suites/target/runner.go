@@ -108,7 +108,7 @@ func (t *Target) launch(ctx context.Context, ps ports, deadline time.Time, bound
 	s := t.settings
 	name := s.name(setServerCmd)
 	host := s.HostAddr()
-	p, err := startProc(expand(s.ServerCmd, host, ps.tcp, ps.udp), t.out, t.log)
+	p, err := startProc(s.Dir, expand(s.ServerCmd, host, ps.tcp, ps.udp), t.out, t.log)
 	if err != nil {
 		return &HarnessError{Setting: name, Msg: fmt.Sprintf("%q cannot be started: %v", s.ServerCmd, err), Err: err}, ""
 	}

@@ -92,6 +92,11 @@ type Settings struct {
 	// Report is where the conformance report goes; "" means nowhere
 	// (UPCHECK_REPORT, -report).
 	Report string
+	// Dir is where the server command runs; "" means the root of the Go
+	// module above the working directory, or the working directory outside
+	// a module (a command's setting, not the environment's: upcheck runs
+	// it in the working directory).
+	Dir string
 
 	// ExpectFail declares the requirements expected to fail: a comma list
 	// of IDs, or "@FILE" naming a file with one ID and its reason a line

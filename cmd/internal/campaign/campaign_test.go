@@ -1,4 +1,4 @@
-package main
+package campaign
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func TestCampaignFindsACrashOnTwoBytes(t *testing.T) {
 	// minutes with any seed finds it within some hundreds.
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	code := run(ctx, []string{"-fuzztime=0", "-properties=^TCPScripts$", "-checks=300", "-seed=9",
+	code := Run(ctx, []string{"-fuzztime=0", "-properties=^TCPScripts$", "-checks=300", "-seed=9",
 		"-shrinktime=60s", "-nofailfile", "-failures=" + failures}, &stdout, &stderr)
 	out := stdout.String()
 	t.Logf("campaign took %v", time.Since(start).Round(time.Millisecond))

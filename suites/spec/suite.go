@@ -1,4 +1,4 @@
-// Package suites is upcheck's conformance suite: a ginkgo spec for each case
+// Package spec is upcheck's conformance suite: a ginkgo spec for each case
 // of check.Table, labelled with its requirement ID and protocol, run against
 // the target the settings of CONTRACT.md name (the reference servers in
 // process when none is set). At the end it prints the conformance report in
@@ -7,11 +7,16 @@
 // failures (UPCHECK_EXPECT_FAIL) do not fail the run; one of them that
 // passes does.
 //
+// Importing the package declares the specs; Run runs them. Both the test
+// of package suites (go test ./suites, go tool ginkgo ./suites) and
+// upcheck check run them so:
+//
 //	go tool ginkgo ./suites
 //	go tool ginkgo --label-filter=TCP-EOF ./suites
 //	go tool ginkgo ./suites -- -server-cmd 'python3 server.py {tcp} {udp}'
 //	go tool ginkgo ./suites -- -expect-fail TCP-EOF -junit reports/junit.xml
-package suites
+//	upcheck check --only TCP-EOF --server-cmd 'python3 server.py {tcp} {udp}'
+package spec
 
 import (
 	"cmp"
@@ -24,7 +29,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -112,10 +116,27 @@ func (d deferredFlag) Set(v string) error {
 	return nil
 }
 
-func TestSuites(t *testing.T) {
+// Run runs the conformance suite's specs with ginkgo's configuration (its
+// -ginkgo.* flags, or the ginkgo CLI's), reports a failed run to t, and
+// returns the conformance report it printed: the one the verdict and exit
+// status are read from. It runs once a process.
+func Run(t GinkgoTestingT) report.Report {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "upcheck conformance")
+	RunSpecs(t, Description)
+	return last
 }
+
+// Description is the suite's name in ginkgo's output.
+const Description = "upcheck conformance"
+
+// Use replaces the settings read from the environment and flags at init
+// with s, for a command that reads them itself; call it before Run.
+func Use(s target.Settings) {
+	settings, envErr, flagErr = s, nil, nil
+}
+
+// last is the conformance report of the run, built at its end.
+var last report.Report
 
 // scaled multiplies a spec's timeout by the time scale.
 func scaled(d time.Duration) time.Duration { return settings.Scale(d) }
@@ -248,6 +269,7 @@ var _ = ReportAfterSuite("conformance report", func(r Report) {
 	rep := report.Build(r, settings.Describe())
 	xf, _ := expectedFailures() // a bad setting is the report's harness error
 	rep.Expect(xf)
+	last = rep
 	fmt.Fprint(os.Stdout, "\n"+rep.Markdown())
 	var problems []string
 	written := ""

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/upcheck/upcheck/fuzz"
+)
+
+// runProperties runs fuzz's rapid properties compiled in, for upcheck fuzz
+// on a machine without the Go toolchain: against the target of the
+// UPCHECK_* settings, for RAPID_CHECKS cases each (RAPID_SEED repeats a
+// run). Fail files are not written: there is no checkout to write them in.
+// It returns 0 when every property passed, 1 when one failed, 2 when the
+// target could not be started.
+func runProperties(stdout, stderr io.Writer) int {
+	// rapid asks testing.Short, which wants the testing flags registered
+	// and parsed.
+	testing.Init()
+	if err := flag.CommandLine.Parse(nil); err != nil {
+		fmt.Fprintf(stderr, "upcheck fuzz: %v\n", err)
+		return exitUsage
+	}
+	if err := flag.CommandLine.Set("rapid.nofailfile", "true"); err != nil {
+		fmt.Fprintf(stderr, "upcheck fuzz: %v\n", err)
+		return exitUsage
+	}
+	if _, err := fuzz.Target(); err != nil {
+		fmt.Fprintf(stderr, "upcheck fuzz: harness error: %v\n", err)
+		return exitUsage
+	}
+	defer fuzz.Close()
+	code := exitPass
+	for _, p := range fuzz.Properties {
+		t := &propT{name: p.Name}
+		done := make(chan bool)
+		go func() {
+			ran := false
+			defer func() { done <- ran }()
+			ran = p.Check(t)
+		}()
+		switch ran := <-done; {
+		case t.Failed():
+			fmt.Fprintf(stdout, "FAIL %s (%s)\n%s\n", p.Name, strings.Join(p.IDs, ", "), t.text())
+			code = exitFail
+		case !ran || t.skipped:
+			fmt.Fprintf(stdout, "SKIP %s: the target does not serve its protocol\n", p.Name)
+		default:
+			fmt.Fprintf(stdout, "PASS %s (%s)\n", p.Name, strings.Join(p.IDs, ", "))
+		}
+	}
+	return code
+}
+
+// propT is the rapid.TB of a property run outside go test: it keeps what
+// rapid reports, and ends the property's goroutine where a *testing.T
+// would end the test.
+type propT struct {
+	name    string
+	mu      sync.Mutex
+	out     strings.Builder
+	failed  bool
+	skipped bool
+}
+
+func (t *propT) Helper()      {}
+func (t *propT) Name() string { return t.name }
+
+func (t *propT) Logf(format string, args ...any) { t.Log(fmt.Sprintf(format, args...)) }
+func (t *propT) Log(args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintln(&t.out, args...)
+}
+func (t *propT) Errorf(format string, args ...any) { t.Logf(format, args...); t.Fail() }
+func (t *propT) Error(args ...any)                 { t.Log(args...); t.Fail() }
+func (t *propT) Fatalf(format string, args ...any) { t.Logf(format, args...); t.FailNow() }
+func (t *propT) Fatal(args ...any)                 { t.Log(args...); t.FailNow() }
+func (t *propT) Skipf(format string, args ...any)  { t.Logf(format, args...); t.SkipNow() }
+func (t *propT) Skip(args ...any)                  { t.Log(args...); t.SkipNow() }
+
+func (t *propT) SkipNow() {
+	t.mu.Lock()
+	t.skipped = true
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (t *propT) Fail() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failed = true
+}
+
+func (t *propT) FailNow() {
+	t.Fail()
+	runtime.Goexit()
+}
+
+func (t *propT) Failed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failed
+}
+
+func (t *propT) text() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimRight(t.out.String(), "\n")
+}

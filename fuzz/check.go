@@ -1,0 +1,38 @@
+package fuzz
+
+import (
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// Check runs property p against the process's target (Target) for rapid's
+// -rapid.checks cases, reporting to t; it returns false, having run
+// nothing, when the target does not serve p's protocol. TestProperties and
+// upcheck fuzz (without the Go toolchain) run the properties so. When the
+// run's time is up (timeLeft) it skips t, saying so, rather than start or
+// go on drawing cases that would be cut short.
+func (p Property) Check(t rapid.TB) bool {
+	if p.Gen(env(t)) == nil {
+		// Not run: rapid counts a case that skips as invalid, and fails
+		// when none is valid.
+		return false
+	}
+	if left, ok := timeLeft(); ok && left < caseTimeoutFor(env(t)) {
+		// rapid fails a check whose every case was cut short.
+		t.Skipf("the run's time is up: %v left, less than one case may take", left.Round(time.Second))
+	}
+	// The property is made anew for each case, with the target's current
+	// addresses (a server command that crashed may be back on other
+	// ports), and one memory for the whole check.
+	h := TargetHooks().remembering()
+	cases := 0
+	h.outOfTime = func() {
+		t.Skipf("the run's time is up: stopped after %d cases, none failing", cases)
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		cases++
+		p.For(env(rt), h)(rt)
+	})
+	return true
+}
