@@ -10,34 +10,14 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 
-	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/cmd/internal/reportdiff"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 2 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "reportdiff: usage: reportdiff OLD.json NEW.json (exit 1 on a regression)")
-		return 2
-	}
-	old, err := report.Read(args[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "reportdiff: %v\n", err)
-		return 2
-	}
-	cur, err := report.Read(args[1])
-	if err != nil {
-		fmt.Fprintf(stderr, "reportdiff: %v\n", err)
-		return 2
-	}
-	changes := report.Diff(old, cur)
-	fmt.Fprint(stdout, report.DiffText(changes))
-	if report.Regressions(changes) {
-		return 1
-	}
-	return 0
+	return reportdiff.Run("reportdiff", args, stdout, stderr)
 }

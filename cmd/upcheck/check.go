@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/upcheck/upcheck/suites/check"
 	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/spec"
 	"github.com/upcheck/upcheck/suites/target"
+	"strings"
 )
 
 // checkOptions are upcheck check's flags beyond the settings of the
@@ -76,6 +76,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if settings.Report != "" && !filepath.IsAbs(settings.Report) {
 		settings.Report = filepath.Join(wd, settings.Report)
 	}
+	if settings.JUnit != "" && !filepath.IsAbs(settings.JUnit) {
+		settings.JUnit = filepath.Join(wd, settings.JUnit)
+	}
+	if f, ok := strings.CutPrefix(settings.ExpectFail, "@"); ok && !filepath.IsAbs(f) {
+		settings.ExpectFail = "@" + filepath.Join(wd, f)
+	}
 
 	// Ginkgo reads its configuration from its flags on flag.CommandLine,
 	// bound at its init: set them as the ginkgo CLI would.
@@ -98,9 +104,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	spec.Use(settings)
 	var t suiteT
 	rep := spec.Run(&t)
-	code := exitStatus(rep, t.failed)
-	fmt.Fprintf(stderr, "upcheck check: %s (exit %d)\n", summary(rep), code)
-	return code
+	return exitStatus(rep, t.failed)
 }
 
 // suiteT is the testing.T of an in-process ginkgo run: it records that the
@@ -109,49 +113,21 @@ type suiteT struct{ failed bool }
 
 func (t *suiteT) Fail() { t.failed = true }
 
-// exitStatus is the exit status of the contract for a conformance report:
-// 2 when the harness could not judge (the target never came up, a spec
-// ended without a verdict), else 1 when a MUST requirement failed, else 0.
-// failed says that ginkgo's run failed: when the report holds no reason,
-// that is the harness's (2).
+// exitStatus is the exit status of the contract for a conformance report
+// (report.Report.ExitStatus: 0 every MUST passed or failed as expected, 1
+// a MUST failed or an expected failure passed, 2 the harness could not
+// judge). failed says that ginkgo's run failed: when the report holds no
+// reason, that is the harness's (2). The suite has printed the report's
+// one-line summary on standard error.
 func exitStatus(rep report.Report, failed bool) int {
-	if rep.HarnessError != "" || len(rep.Requirements) == 0 {
+	if len(rep.Requirements) == 0 {
 		return exitUsage
 	}
-	code := exitPass
-	for _, r := range rep.Requirements {
-		switch {
-		case r.Level == check.Must && r.Status == report.Fail:
-			return exitFail
-		case r.Status == report.Error:
-			code = exitUsage
-		}
-	}
+	code := rep.ExitStatus()
 	if failed && code == exitPass {
 		return exitUsage
 	}
 	return code
-}
-
-// summary counts the report's requirements by status, in one line.
-func summary(rep report.Report) string {
-	if rep.HarnessError != "" {
-		return "harness error: " + rep.HarnessError
-	}
-	n := map[report.Status]int{}
-	for _, r := range rep.Requirements {
-		n[r.Status]++
-	}
-	s := ""
-	for _, st := range report.Statuses {
-		if n[st] > 0 || st == report.Pass || st == report.Fail {
-			if s != "" {
-				s += ", "
-			}
-			s += fmt.Sprintf("%d %s", n[st], st)
-		}
-	}
-	return s
 }
 
 func isTerminal(f *os.File) bool {

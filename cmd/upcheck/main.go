@@ -26,6 +26,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/upcheck/upcheck/cmd/internal/reportdiff"
 	"io"
 	"os"
 	"os/exec"
@@ -65,6 +66,9 @@ func init() {
 		}},
 		{"load", "drive a server with load and verify every reply byte", func(args []string, stdout, stderr io.Writer) int {
 			return withSignals(func(ctx context.Context) int { return upperload.Run(ctx, args, stdout, stderr) })
+		}},
+		{"diff", "compare two JSON reports: regressions and fixes (exit 1 on a regression)", func(args []string, stdout, stderr io.Writer) int {
+			return reportdiff.Run("upcheck diff", args, stdout, stderr)
 		}},
 		{"version", "print upcheck's version", func(args []string, stdout, stderr io.Writer) int {
 			if len(args) > 0 {

@@ -140,7 +140,7 @@ func TestCheckPassesAndWritesReports(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "2 passed, 0 failed") {
 		t.Errorf("Markdown report: %v\n%s", err, md)
 	}
-	if !strings.Contains(r.stderr, "upcheck check: 2 pass, 0 fail, 16 skip (exit 0)") {
+	if !strings.Contains(r.stderr, "upcheck: 2 passed, 0 failed, 16 skipped") {
 		t.Errorf("no summary line on stderr: %s", r.stderr)
 	}
 }
@@ -159,6 +159,36 @@ func TestCheckFailsAWrongServer(t *testing.T) {
 		if q.ID == "TCP-BYTES" && q.Status != report.Fail {
 			t.Errorf("TCP-BYTES: %s, want fail", q.Status)
 		}
+	}
+}
+
+// TestCheckExpectedFailures: a failure declared expected (from a file
+// relative to where upcheck runs) exits 0 and reads xfail, in the JSON and
+// in the JUnit file; declared against a server where it passes, it exits
+// 1 and says to remove it.
+func TestCheckExpectedFailures(t *testing.T) {
+	addr := echoServer(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "xfail.txt"), []byte("# known\nTCP-BYTES echoes unchanged\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runUpcheck(t, dir, "check", "--tcp", addr, "--only", "TCP-BYTES", "--expect-fail", "@xfail.txt", "--report", "r.json", "--junit", "j.xml")
+	if r.code != exitPass {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, exitPass, r.stdout, r.stderr)
+	}
+	for _, q := range readReport(t, filepath.Join(dir, "r.json")).Requirements {
+		if q.ID == "TCP-BYTES" && (q.Status != report.XFail || q.Reason != "echoes unchanged") {
+			t.Errorf("TCP-BYTES: %s (%q), want xfail with its reason", q.Status, q.Reason)
+		}
+	}
+	j, err := os.ReadFile(filepath.Join(dir, "j.xml"))
+	if err != nil || !strings.Contains(string(j), `name="TCP-BYTES"`) || !strings.Contains(string(j), "expected failure: echoes unchanged") {
+		t.Errorf("JUnit report: %v\n%s", err, j)
+	}
+
+	r = runUpcheck(t, dir, "check", "--only", "TCP-BYTES", "--expect-fail", "TCP-BYTES")
+	if r.code != exitFail || !strings.Contains(r.stdout+r.stderr, "TCP-BYTES passes now: remove it from the expected failures") {
+		t.Fatalf("against the reference: exit %d, want %d with the xpass line\nstdout: %s\nstderr: %s", r.code, exitFail, r.stdout, r.stderr)
 	}
 }
 
