@@ -121,6 +121,20 @@ func TestSuiteKilled(t *testing.T) {
 	proctest.CheckGone(t, procs, gone)
 }
 
+// TestUpcheckCheckKilled: upcheck check killed by SIGKILL while it checks
+// a server leaves nothing of the server command behind.
+func TestUpcheckCheckKilled(t *testing.T) {
+	upcheck := binary(t, "cmd/upcheck", false)
+	server, pids := forking(t, true)
+	cmd := exec.Command(upcheck, "check", "--server-cmd", server)
+	cmd.Dir = t.TempDir()
+	cmd.Env = env()
+	h := startHarness(t, cmd)
+	procs := proctest.ReadPids(t, pids, 3, upWithin)
+	h.kill()
+	proctest.CheckGone(t, procs, gone)
+}
+
 // TestSuiteTimedOut: the suite binary ended by its -test.timeout (what go
 // test -timeout gives it: a panic that skips every cleanup) leaves nothing
 // of the server command behind. The time scale makes the suite's waits for
