@@ -13,7 +13,9 @@ import (
 // byteAndOffset is how a byte-mapping failure names what went wrong:
 // the byte value and what it became, then where.
 var (
-	namesByte   = regexp.MustCompile(`byte 0x[0-9a-f]{2} changed to 0x[0-9a-f]{2}`)
+	// "byte 0x80 changed to 0xef", or, when the length changed, "1 byte
+	// 80 became the 3 bytes ef bf bd".
+	namesByte   = regexp.MustCompile(`byte 0x[0-9a-f]{2} changed to 0x[0-9a-f]{2}|\d+ bytes? [0-9a-f]{2}( [0-9a-f]{2})* became the \d+ bytes? [0-9a-f]{2}`)
 	namesOffset = regexp.MustCompile(`offset \d+: want \|[0-9a-f ]+`)
 )
 

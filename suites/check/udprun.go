@@ -237,21 +237,28 @@ func (r *udpRun) exchange(ctx context.Context, ks []int) int {
 		for _, k := range pending {
 			r.send(k)
 		}
-		r.await(ctx, ks, mark)
+		r.await(ctx, ks, mark, tryWait(try))
 		pending = r.pending(ks, mark)
 	}
 	return len(pending)
 }
 
+// tryWait is how long try (from 0) waits for a reply before the next:
+// UDPTry, doubled on each try up to 4 times UDPTry, so that a server that
+// is slow under load (a thread per datagram on a busy machine) is given
+// seconds before a datagram counts as unanswered, while the first tries
+// stay quick for the datagrams loopback lost.
+func tryWait(try int) time.Duration { return UDPTry << min(try, 2) }
+
 // await waits until every datagram of ks has a reply, for as long as
-// replies keep coming: it gives up after UDPTry without one.
-func (r *udpRun) await(ctx context.Context, ks []int, mark int) {
+// replies keep coming: it gives up after wait without one.
+func (r *udpRun) await(ctx context.Context, ks []int, mark int, wait time.Duration) {
 	for {
 		before := len(r.pending(ks, mark))
 		if before == 0 {
 			return
 		}
-		tctx, cancel := r.e.within(ctx, UDPTry)
+		tctx, cancel := r.e.within(ctx, wait)
 		r.recv.WaitUntil(tctx, func(ds []clients.Datagram) bool {
 			r.absorb(ds)
 			return len(r.pending(ks, mark)) < before
