@@ -60,6 +60,8 @@ var outOfReach = map[string]string{
 	"FillBuffer":     "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
 	"BufferUntilEOF": "seen first by the final probe, whose unanswered \"a\" is filed under TCP-CHURN: a client cannot tell it from a server that stopped accepting",
 	"RouteByIP":      "misrouted bytes are filed under TCP-ROUNDTRIP and TCP-BYTES, not TCP-ISOLATION",
+	"DropFullRead":   "the bytes it drops are seen as wrong bytes (TCP-BYTES) or a short stream (TCP-EOF), whichever the drawn writes show first",
+	"TickerFlush":    "a reply it never flushed is seen first by the final probe, whose missing reply is filed under TCP-CHURN",
 }
 
 // propertyProto is the protocol a property checks: that of its IDs.

@@ -32,6 +32,7 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		if err != nil {
 			return fmt.Errorf("check: opening UDP socket %d: %s", i, clients.DescribeErr(err))
 		}
+		r.patient = len(s.Sockets) > patientSockets
 		runs[i] = r
 	}
 	obs := exchangeAll(ctx, runs)
@@ -132,6 +133,9 @@ type udpRun struct {
 	// maxTries is how many times a datagram is sent: UDPTries, fewer to
 	// a server seen silent (Silence).
 	maxTries int
+	// patient: the script loads the server with many sockets at once, so
+	// later tries wait longer (tryWait).
+	patient bool
 
 	udpSocketObs
 
@@ -237,17 +241,26 @@ func (r *udpRun) exchange(ctx context.Context, ks []int) int {
 		for _, k := range pending {
 			r.send(k)
 		}
-		r.await(ctx, ks, mark, tryWait(try))
+		wait := UDPTry
+		if r.patient {
+			wait = tryWait(try)
+		}
+		r.await(ctx, ks, mark, wait)
 		pending = r.pending(ks, mark)
 	}
 	return len(pending)
 }
 
-// tryWait is how long try (from 0) waits for a reply before the next:
-// UDPTry, doubled on each try up to 4 times UDPTry, so that a server that
-// is slow under load (a thread per datagram on a busy machine) is given
-// seconds before a datagram counts as unanswered, while the first tries
-// stay quick for the datagrams loopback lost.
+// patientSockets is the most sockets a script may use at once and still
+// have every try wait UDPTry: the fuzzers' scripts use at most 4.
+const patientSockets = 8
+
+// tryWait is how long try (from 0) of a script with many sockets at once
+// waits for a reply before the next: UDPTry, doubled on each try up to 4
+// times UDPTry, so that a server that such a script loads (a thread per
+// datagram on a busy machine) is given seconds before a datagram counts as
+// unanswered, while the first tries stay quick for the datagrams loopback
+// lost.
 func tryWait(try int) time.Duration { return UDPTry << min(try, 2) }
 
 // await waits until every datagram of ks has a reply, for as long as
