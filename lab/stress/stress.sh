@@ -139,18 +139,7 @@ unit() {
 	load0=$(loadavg)
 	# shellcheck disable=SC2086 # one package a word
 	$GO test "${flags[@]}" -count="$RUNS" -timeout "$((RUNS * 2))m" $pkgs >"$log" 2>&1 || status=$?
-	local wall=$((SECONDS - start))
-	local ok fail
-	ok=$(grep -c '^ok ' "$log")
-	fail=$(grep -c '^FAIL[[:space:]]' "$log")
-	local line="unit: $RUNS runs of each package, $ok packages passed, $fail failed, wall ${wall} s, load $load0 -> $(loadavg)"
-	if [ $status -ne 0 ]; then
-		failed=1
-		line="$line: FAILED (exit status $status)"
-		grep -E '^(--- FAIL|FAIL)' "$log" | sort | uniq -c | head -20
-	fi
-	echo "stress: $line"
-	summary+=("$line")
+	tally "unit: $RUNS runs of each package" "$log" "$status" "$start" "$load0"
 }
 
 # race runs every package's tests as CI does: with -race, without -short.
@@ -168,12 +157,18 @@ race() {
 	load0=$(loadavg)
 	# shellcheck disable=SC2086 # one package a word
 	$GO test -race -count="$RUNS" -timeout "$((RUNS * 10))m" $pkgs >"$log" 2>&1 || status=$?
-	local wall=$((SECONDS - start))
-	local ok fail
+	tally "race: $RUNS runs of each package with -race" "$log" "$status" "$start" "$load0"
+}
+
+# tally sums up a go test phase from its log: what (the phase's words), the
+# log, go test's exit status, when it started and the load then.
+tally() {
+	local what=$1 log=$2 status=$3 start=$4 load0=$5
+	local wall=$((SECONDS - start)) ok fail
 	ok=$(grep -c '^ok ' "$log")
 	fail=$(grep -c '^FAIL[[:space:]]' "$log")
-	local line="race: $RUNS runs of each package with -race, $ok packages passed, $fail failed, wall ${wall} s, load $load0 -> $(loadavg)"
-	if [ $status -ne 0 ]; then
+	local line="$what, $ok packages passed, $fail failed, wall ${wall} s, load $load0 -> $(loadavg)"
+	if [ "$status" -ne 0 ]; then
 		failed=1
 		line="$line: FAILED (exit status $status)"
 		grep -E '^(--- FAIL|FAIL)' "$log" | sort | uniq -c | head -20
