@@ -1,7 +1,6 @@
 package fuzz
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -75,6 +74,3 @@ func logLevel() slog.Level {
 	}
 	return slog.LevelWarn
 }
-
-// describe is for log lines.
-func describe(e check.Env) string { return fmt.Sprintf("tcp=%s udp=%s", e.TCP, e.UDP) }
