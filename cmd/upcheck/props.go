@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -48,8 +49,10 @@ func runProperties(stdout, stderr io.Writer) int {
 		case t.Failed():
 			fmt.Fprintf(stdout, "FAIL %s (%s)\n%s\n", p.Name, strings.Join(p.IDs, ", "), t.text())
 			code = exitFail
-		case !ran || t.skipped:
+		case !ran:
 			fmt.Fprintf(stdout, "SKIP %s: the target does not serve its protocol\n", p.Name)
+		case t.skipped:
+			fmt.Fprintf(stdout, "SKIP %s: %s\n", p.Name, cmp.Or(t.why, "skipped"))
 		default:
 			fmt.Fprintf(stdout, "PASS %s (%s)\n", p.Name, strings.Join(p.IDs, ", "))
 		}
@@ -66,6 +69,7 @@ type propT struct {
 	out     strings.Builder
 	failed  bool
 	skipped bool
+	why     string // why it skipped
 }
 
 func (t *propT) Helper()      {}
@@ -81,8 +85,16 @@ func (t *propT) Errorf(format string, args ...any) { t.Logf(format, args...); t.
 func (t *propT) Error(args ...any)                 { t.Log(args...); t.Fail() }
 func (t *propT) Fatalf(format string, args ...any) { t.Logf(format, args...); t.FailNow() }
 func (t *propT) Fatal(args ...any)                 { t.Log(args...); t.FailNow() }
-func (t *propT) Skipf(format string, args ...any)  { t.Logf(format, args...); t.SkipNow() }
-func (t *propT) Skip(args ...any)                  { t.Log(args...); t.SkipNow() }
+func (t *propT) Skipf(format string, args ...any)  { t.skip(fmt.Sprintf(format, args...)) }
+func (t *propT) Skip(args ...any)                  { t.skip(strings.TrimSuffix(fmt.Sprintln(args...), "\n")) }
+
+func (t *propT) skip(why string) {
+	t.Log(why)
+	t.mu.Lock()
+	t.why = why
+	t.mu.Unlock()
+	t.SkipNow()
+}
 
 func (t *propT) SkipNow() {
 	t.mu.Lock()
