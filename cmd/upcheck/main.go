@@ -62,10 +62,10 @@ func init() {
 			sigs := make(chan os.Signal, 2)
 			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 			defer signal.Stop(sigs)
-			return upperd.Run(args, stderr, sigs)
+			return upperd.Run("upcheck serve", args, stderr, sigs)
 		}},
 		{"load", "drive a server with load and verify every reply byte", func(args []string, stdout, stderr io.Writer) int {
-			return withSignals(func(ctx context.Context) int { return upperload.Run(ctx, args, stdout, stderr) })
+			return withSignals(func(ctx context.Context) int { return upperload.Run(ctx, "upcheck load", args, stdout, stderr) })
 		}},
 		{"diff", "compare two JSON reports: regressions and fixes (exit 1 on a regression)", func(args []string, stdout, stderr io.Writer) int {
 			return reportdiff.Run("upcheck diff", args, stdout, stderr)

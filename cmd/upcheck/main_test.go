@@ -100,6 +100,18 @@ func TestCheckUsageErrors(t *testing.T) {
 	}
 }
 
+// TestSubcommandErrorsNameUpcheck: the subcommands built on another
+// binary's code speak as upcheck, so a user sees the command they typed.
+func TestSubcommandErrorsNameUpcheck(t *testing.T) {
+	for _, args := range [][]string{{"serve", "-frobnicate"}, {"load", "-frobnicate"}} {
+		r := runUpcheck(t, t.TempDir(), args...)
+		want := "upcheck " + args[0] + ": "
+		if r.code != exitUsage || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("upcheck %s: exit %d, want %d and one line starting %q\nstderr: %s", strings.Join(args, " "), r.code, exitUsage, want, r.stderr)
+		}
+	}
+}
+
 // TestCheckTargetNotThere: a server command that never serves is a harness
 // error, exit status 2, its report saying so.
 func TestCheckTargetNotThere(t *testing.T) {

@@ -15,5 +15,5 @@ import (
 func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	os.Exit(upperd.Run(os.Args[1:], os.Stderr, sigs))
+	os.Exit(upperd.Run("upperd", os.Args[1:], os.Stderr, sigs))
 }

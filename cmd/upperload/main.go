@@ -20,5 +20,5 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(upperloadcmd.Run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(upperloadcmd.Run(ctx, "upperload", os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -20,6 +20,7 @@ package spec
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -142,10 +143,14 @@ var last report.Report
 func scaled(d time.Duration) time.Duration { return settings.Scale(d) }
 
 // startTimeout bounds the suite's setup: validating the settings and
-// starting and probing the target.
+// starting and probing the target. It is scaled inside the node, not with
+// NodeTimeout: a node's decorators are fixed when the tree is built,
+// before --time-scale is parsed.
 const startTimeout = 60 * time.Second
 
-var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+var _ = SynchronizedBeforeSuite(func(sctx SpecContext) []byte {
+	ctx, cancel := context.WithTimeout(sctx, scaled(startTimeout))
+	defer cancel()
 	if flagErr != nil {
 		harnessFail(flagErr)
 	}
@@ -182,7 +187,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	// What one process's checks confirm about the server spares the
 	// others the same waits.
 	findings = check.NewFindings(filepath.Join(filepath.Dir(string(path)), "findings"))
-}, NodeTimeout(scaled(startTimeout)))
+})
 
 var _ = SynchronizedAfterSuite(func() {}, func() {
 	if shareDir != "" {

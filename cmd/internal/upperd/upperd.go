@@ -55,9 +55,9 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
+func parseFlags(name string, args []string, stderr io.Writer) (*config, error) {
 	var c config
-	fs := flag.NewFlagSet("upperd", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line by run
 	fs.StringVar(&c.tcpAddr, "tcp", servers.DefaultAddr, `TCP address to serve; "" serves no TCP`)
 	fs.StringVar(&c.udpAddr, "udp", servers.DefaultAddr, `UDP address to serve; "" serves no UDP`)
@@ -136,13 +136,13 @@ func checkAddr(addr string) error {
 
 // Run is upperd, returning its exit status: 0 after a shutdown by signal,
 // 1 on a failure to listen or serve, 2 on a bad command line.
-func Run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
-	c, err := parseFlags(args, stderr)
+func Run(name string, args []string, stderr io.Writer, sigs <-chan os.Signal) int {
+	c, err := parseFlags(name, args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "upperd: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.logLevel}))
@@ -154,7 +154,7 @@ func Run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 	)
 	if c.tcpAddr != "" {
 		if ln, err = servers.Listen(c.tcpAddr); err != nil {
-			fmt.Fprintf(stderr, "upperd: %v\n", err)
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return 1
 		}
 	}
@@ -163,7 +163,7 @@ func Run(args []string, stderr io.Writer, sigs <-chan os.Signal) int {
 			if ln != nil {
 				ln.Close()
 			}
-			fmt.Fprintf(stderr, "upperd: %v\n", err)
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return 1
 		}
 	}

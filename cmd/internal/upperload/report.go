@@ -9,10 +9,10 @@ import (
 )
 
 // progressLine is the line written to standard error every second.
-func progressLine(mode load.Mode, s load.Snapshot) string {
+func progressLine(name string, mode load.Mode, s load.Snapshot) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "upperload: %5s  %9.2f MB/s  %9.0f msg/s  open %d  errors %d",
-		s.Elapsed.Round(time.Second), s.MBps, s.MsgPerSec, s.Open, s.Errors.Total())
+	fmt.Fprintf(&b, "%s: %5s  %9.2f MB/s  %9.0f msg/s  open %d  errors %d",
+		name, s.Elapsed.Round(time.Second), s.MBps, s.MsgPerSec, s.Open, s.Errors.Total())
 	if n := s.Errors[load.Mismatch]; n > 0 {
 		fmt.Fprintf(&b, " (mismatch %d)", n)
 	}
@@ -35,7 +35,7 @@ var what = map[load.Mode]string{
 }
 
 // summary is the text written to standard output at the end.
-func summary(target string, r load.Result) string {
+func summary(name, target string, r load.Result) string {
 	var b strings.Builder
 	conns := "connections"
 	if r.Mode == load.UDP {
@@ -43,7 +43,7 @@ func summary(target string, r load.Result) string {
 	} else if r.Mode == load.Churn {
 		conns = "workers"
 	}
-	fmt.Fprintf(&b, "upperload: %s, %d %s, %d-byte messages, against %s\n", r.Mode, r.Conns, conns, r.Size, target)
+	fmt.Fprintf(&b, "%s: %s, %d %s, %d-byte messages, against %s\n", name, r.Mode, r.Conns, conns, r.Size, target)
 	fmt.Fprintf(&b, "elapsed     %.2fs", r.Elapsed.Seconds())
 	if r.Interrupted {
 		b.WriteString(" (interrupted: the figures are those of the run so far)")

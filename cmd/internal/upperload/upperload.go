@@ -86,13 +86,13 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 // Run is upperload with its arguments and outputs; it returns the exit
 // status.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parse(args, stdout)
+func Run(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parse(name, args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "upperload: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err))
 		return ExitUsage
 	}
 
@@ -101,10 +101,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "upperload: interrupted while starting the target")
+			fmt.Fprintf(stderr, "%s: interrupted while starting the target\n", name)
 			return ExitInterrupted
 		}
-		fmt.Fprintf(stderr, "upperload: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err))
 		return ExitUsage
 	}
 	defer t.Close()
@@ -120,22 +120,22 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if cfg.load.Mode == load.UDP {
 			proto = "UDP"
 		}
-		fmt.Fprintf(stderr, "upperload: the target (%s) serves no %s, which -mode %s needs\n", t.Describe(), proto, cfg.load.Mode)
+		fmt.Fprintf(stderr, "%s: the target (%s) serves no %s, which -mode %s needs\n", name, t.Describe(), proto, cfg.load.Mode)
 		return ExitUsage
 	}
 	if !probe.OK() {
-		fmt.Fprintf(stderr, "upperload: warning: the target answers the pre-flight probe wrongly (%s)\n", probe)
+		fmt.Fprintf(stderr, "%s: warning: the target answers the pre-flight probe wrongly (%s)\n", name, probe)
 	}
 	inProcess := cfg.settings.ServerCmd == "" && cfg.settings.TCP == "" && cfg.settings.UDP == ""
 	if err := ensureFiles(cfg.load, inProcess); err != nil {
-		fmt.Fprintf(stderr, "upperload: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err))
 		return ExitUsage
 	}
 
-	cfg.load.Progress = func(s load.Snapshot) { fmt.Fprintln(stderr, progressLine(cfg.load.Mode, s)) }
+	cfg.load.Progress = func(s load.Snapshot) { fmt.Fprintln(stderr, progressLine(name, cfg.load.Mode, s)) }
 	res, err := load.Run(ctx, cfg.load)
 	if err != nil {
-		fmt.Fprintf(stderr, "upperload: %s\n", oneLine(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err))
 		return ExitUsage
 	}
 	if cfg.json {
@@ -147,7 +147,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
 	} else {
-		fmt.Fprint(stdout, summary(t.Describe(), res))
+		fmt.Fprint(stdout, summary(name, t.Describe(), res))
 	}
 	switch {
 	case res.Errors.Total() > 0 || res.Died > 0:
@@ -172,13 +172,13 @@ func status(r load.Result) string {
 	return "PASS"
 }
 
-func parse(args []string, stdout io.Writer) (config, error) {
+func parse(name string, args []string, stdout io.Writer) (config, error) {
 	var cfg config
 	s, err := target.FromEnv()
 	if err != nil {
 		return cfg, err
 	}
-	fs := flag.NewFlagSet("upperload", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line by run
 	fs.Usage = func() {}
 	mode := fs.String("mode", string(load.ReqResp), "`mode`: bulk, reqresp, churn, idle-hold or udp")
