@@ -229,11 +229,12 @@ func (o Options) target() string {
 
 // CleanEnv returns env without the UPCHECK_* settings, for a run of the
 // suites whose target is the one it names, whatever the caller's
-// environment says.
+// environment says. It keeps target.EnvHarness: the servers of that run
+// still die with the upcheck processes above the caller.
 func CleanEnv(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, "UPCHECK_") {
+		if !strings.HasPrefix(kv, "UPCHECK_") || strings.HasPrefix(kv, target.EnvHarness+"=") {
 			out = append(out, kv)
 		}
 	}

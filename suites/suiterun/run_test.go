@@ -213,3 +213,17 @@ func TestRunMissingBinary(t *testing.T) {
 		t.Error("no error for a missing binary")
 	}
 }
+
+// TestCleanEnvKeepsTheHarness: the settings go, the tie to the harness
+// processes above stays, and nothing else is touched.
+func TestCleanEnvKeepsTheHarness(t *testing.T) {
+	in := []string{"PATH=/bin", "UPCHECK_TCP=127.0.0.1:1", "UPCHECK_SERVER_CMD=x {tcp}", target.EnvHarness + "=12:34", "HOME=/h", "UPCHECK_TIME_SCALE=2"}
+	got := CleanEnv(in)
+	want := []string{"PATH=/bin", target.EnvHarness + "=12:34", "HOME=/h"}
+	if !slices.Equal(got, want) {
+		t.Errorf("CleanEnv(%q) = %q, want %q", in, got, want)
+	}
+	if in[1] != "UPCHECK_TCP=127.0.0.1:1" {
+		t.Errorf("CleanEnv changed its input: %q", in)
+	}
+}

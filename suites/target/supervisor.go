@@ -40,6 +40,11 @@ import (
 // W" (its raw wait status) once it ended, "error TEXT" when it could not be
 // started, "warn TEXT" for the harness's log.
 
+// EnvHarness names the upcheck processes above a program, so that the
+// servers it starts die with them; a program that cleans UPCHECK_*
+// settings from the environment of a harness it starts keeps this one.
+const EnvHarness = "UPCHECK_HARNESS"
+
 // Environment variables of the supervision.
 const (
 	// superviseEnv, set to superviseValue, with supervisorName as argv[0],
@@ -52,7 +57,7 @@ const (
 	// for it), space-separated. Every process that imports this package
 	// adds itself at start; a supervisor kills its server command when one
 	// of them ends.
-	harnessEnv = "UPCHECK_HARNESS"
+	harnessEnv = EnvHarness
 	// ownerEnv marks a server command and what it starts with the harness
 	// process that started it, as PID:START.
 	ownerEnv = "UPCHECK_OWNER"
