@@ -149,6 +149,10 @@ func Line(cols []Column) string {
 		}
 		return s
 	}
-	return fmt.Sprintf("upcheck matrix: %d implementations: %d passed, %s, %s, %s",
-		len(cols), len(passed), named("failed", failed), named("not judged", errored), named("skipped", skipped))
+	impls := "implementations"
+	if len(cols) == 1 {
+		impls = "implementation"
+	}
+	return fmt.Sprintf("upcheck matrix: %d %s: %d passed, %s, %s, %s",
+		len(cols), impls, len(passed), named("failed", failed), named("not judged", errored), named("skipped", skipped))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/upcheck/upcheck/suites/report"
@@ -16,7 +17,7 @@ const ginkgoSuffix = ".ginkgo.json"
 
 // FromDir returns the matrix of the conformance reports in dir, made
 // elsewhere: one column per file NAME.json, named NAME, in the order of
-// the names. Other files are left out (the Markdown and HTML twins, a
+// the names (echo before echo-known). Other files are left out (the Markdown and HTML twins, a
 // run's log, ginkgo's NAME.ginkgo.json), and so are subdirectories. A
 // column links to NAME.md beside its report when there is one, by a path
 // relative to out, where the matrix's own files go. The error, in one
@@ -47,6 +48,7 @@ func FromDir(dir, out string) ([]Column, error) {
 		_, md := report.Paths(path)
 		cols = append(cols, Column{Implementation: Implementation{Name: name}, Report: rep, ReportFile: link(out, md)})
 	}
+	slices.SortFunc(cols, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
 	if len(cols) == 0 {
 		hint := ""
 		if subdirs {

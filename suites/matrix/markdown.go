@@ -13,7 +13,8 @@ import (
 // requirement and one column per implementation, with each column's
 // summary under it and, when the matrix ran any, the suite times; then
 // the implementations' commands (or the targets of reports made
-// elsewhere), notes and reports, and the texts of every failure.
+// elsewhere), notes and reports, and the texts of every failure (one
+// line for a report with a harness error).
 func Markdown(cols []Column) string {
 	var b strings.Builder
 	b.WriteString("# upcheck conformance matrix\n\n")
@@ -63,6 +64,10 @@ func Markdown(cols []Column) string {
 	}
 	var fails []string
 	for _, c := range cols {
+		if c.Report != nil && c.Report.HarnessError != "" {
+			fails = append(fails, fmt.Sprintf("- %s: harness error: %s\n", mdText(c.Name), mdText(c.Report.HarnessError)))
+			continue
+		}
 		for _, req := range check.Requirements {
 			cell := c.Cell(req.ID)
 			if cell.Status != report.Fail && cell.Status != report.XPass && !(cell.Status == report.Error && c.Report != nil) {
