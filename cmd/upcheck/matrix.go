@@ -179,6 +179,7 @@ func selfCheck(self, dir string, pass target.Settings, extra []string) matrix.Ch
 		cmd.Stdout, cmd.Stderr = logFile, logFile
 		// Interrupted, check stops its server and writes what it judged;
 		// killed, it would leave the server running.
+		ownGroup(cmd)
 		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 		cmd.WaitDelay = 20 * time.Second
 		runErr := cmd.Run()

@@ -45,8 +45,8 @@ func (c Column) Cell(id string) Cell {
 }
 
 // Summary is the column's last line: the report's "N passed, N failed"
-// with its expected failures and unexpected passes, or why there is no
-// verdict.
+// with its expected failures, unexpected passes and requirements not
+// judged (not-judged or error), or why there is no verdict.
 func (c Column) Summary() string {
 	switch {
 	case c.Skipped != "":
@@ -65,6 +65,9 @@ func (c Column) Summary() string {
 	}
 	if n[report.XPass] > 0 {
 		s += fmt.Sprintf(", %d passed unexpectedly", n[report.XPass])
+	}
+	if x := n[report.NotJudged] + n[report.Error]; x > 0 {
+		s += fmt.Sprintf(", %d not judged", x)
 	}
 	return s
 }

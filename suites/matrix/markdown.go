@@ -13,7 +13,7 @@ import (
 // requirement and one column per implementation, with each column's
 // summary under it and, when the matrix ran any, the suite times; then
 // the implementations' commands (or the targets of reports made
-// elsewhere), notes and reports, and the texts of every failure (one
+// elsewhere), notes, reports and harness notes, and the texts of every failure (one
 // line for a report with a harness error).
 func Markdown(cols []Column) string {
 	var b strings.Builder
@@ -60,6 +60,11 @@ func Markdown(cols []Column) string {
 			fmt.Fprintf(&b, "  - report: [%s](%s), %s\n", c.ReportFile, c.ReportFile, c.Elapsed.Round(100*time.Millisecond))
 		case c.ReportFile != "":
 			fmt.Fprintf(&b, "  - report: [%s](%s)\n", c.ReportFile, c.ReportFile)
+		}
+		if c.Report != nil {
+			for _, n := range c.Report.Notes {
+				fmt.Fprintf(&b, "  - harness note: %s\n", mdText(n))
+			}
 		}
 	}
 	var fails []string
