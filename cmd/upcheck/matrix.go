@@ -131,18 +131,16 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 			extra = append(extra, "--"+kv[0], kv[1])
 		}
 	}
-	var cols []matrix.Column
-	withSignals(func(ctx context.Context) int {
-		cols = matrix.Run(ctx, cfg, matrix.RunOptions{
+	return withSignals(func(ctx context.Context) int {
+		cols := matrix.Run(ctx, cfg, matrix.RunOptions{
 			Check:    selfCheck(self, wd, o.pass, extra),
 			Dir:      filepath.Join(o.out, "reports"),
 			Out:      o.out,
 			Parallel: o.parallel,
 			Log:      stderr,
 		})
-		return 0
+		return renderMatrix(cols, o.out, stdout, stderr)
 	})
-	return renderMatrix(cols, o.out, stdout, stderr)
 }
 
 // selfCheck checks an implementation with this binary's check, run in dir
@@ -151,12 +149,6 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 // the flags extra. The run's output goes to a .log beside the report.
 func selfCheck(self, dir string, pass target.Settings, extra []string) matrix.Check {
 	return func(ctx context.Context, im matrix.Implementation, js string) (*report.Report, error) {
-		s := im.Settings()
-		if pass.TimeScale != 0 {
-			s.TimeScale = max(s.TimeScale, target.DefaultTimeScale) * pass.TimeScale
-		}
-		s.Host = pass.Host
-		s.Report = js
 		jsPath, md := report.Paths(js)
 		for _, p := range []string{jsPath, md, report.HTMLPath(jsPath)} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -172,8 +164,7 @@ func selfCheck(self, dir string, pass target.Settings, extra []string) matrix.Ch
 			return nil, err
 		}
 		defer logFile.Close()
-		args := append(append([]string{"check"}, s.Args()...), extra...)
-		cmd := exec.CommandContext(ctx, self, args...)
+		cmd := exec.CommandContext(ctx, self, checkArgs(im, pass, extra, jsPath)...)
 		cmd.Dir = dir
 		cmd.Env = suiterun.CleanEnv(os.Environ())
 		cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -195,6 +186,19 @@ func selfCheck(self, dir string, pass target.Settings, extra []string) matrix.Ch
 		}
 		return report.Read(jsPath)
 	}
+}
+
+// checkArgs are the arguments of upcheck check for implementation im with
+// its report at js: im's settings, those of pass (its time scale
+// multiplying im's), and the flags extra.
+func checkArgs(im matrix.Implementation, pass target.Settings, extra []string, js string) []string {
+	s := im.Settings()
+	if pass.TimeScale != 0 {
+		s.TimeScale = max(s.TimeScale, target.DefaultTimeScale) * pass.TimeScale
+	}
+	s.Host = pass.Host
+	s.Report = js
+	return append(append([]string{"check"}, s.Args()...), extra...)
 }
 
 // lastLine returns the last line of the file at path that is not blank,

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/upcheck/upcheck/suites/check"
+	"github.com/upcheck/upcheck/suites/matrix"
 	"github.com/upcheck/upcheck/suites/report"
+	"github.com/upcheck/upcheck/suites/target"
 )
 
 // writeFile writes body to dir/name and returns its path.
@@ -247,4 +249,25 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestCheckArgs: each check gets its implementation's settings and those
+// given to the matrix, the time scales multiplied.
+func TestCheckArgs(t *testing.T) {
+	im := matrix.Implementation{Name: "slow", Command: "srv {tcp}", UDPMax: 1024, TimeScale: 3, ExpectFail: "TCP-EOF"}
+	for _, tc := range []struct {
+		pass target.Settings
+		want string
+	}{
+		{target.Settings{}, "check -server-cmd srv {tcp} -udp-max 1024 -time-scale 3 -expect-fail TCP-EOF -report r.json --only tcp"},
+		{target.Settings{TimeScale: 2, Host: "::1"}, "check -server-cmd srv {tcp} -udp-max 1024 -time-scale 6 -host ::1 -expect-fail TCP-EOF -report r.json --only tcp"},
+	} {
+		if got := strings.Join(checkArgs(im, tc.pass, []string{"--only", "tcp"}, "r.json"), " "); got != tc.want {
+			t.Errorf("checkArgs with %+v = %q, want %q", tc.pass, got, tc.want)
+		}
+	}
+	im.TimeScale = 0
+	if got := strings.Join(checkArgs(im, target.Settings{TimeScale: 2}, nil, "r.json"), " "); !strings.Contains(got, "-time-scale 2 ") {
+		t.Errorf("checkArgs of an implementation without a time scale = %q, want -time-scale 2", got)
+	}
 }
