@@ -89,7 +89,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 		}
 		cols, err := matrix.FromDir(o.from, o.out)
 		if err != nil {
-			return fail("-from %s: %v", o.from, err)
+			return fail("-from: %v", err)
 		}
 		return renderMatrix(cols, o.out, stdout, stderr)
 	}
