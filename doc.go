@@ -22,7 +22,8 @@
 //  3. the runners: the ginkgo suite (its specs in suites/spec, run by the
 //     test of suites and by upcheck check; suites/e2e; suites/lifetime,
 //     whose tests kill harnesses), suites/suiterun (runs the suite as a
-//     subprocess), the fuzzers (fuzz) and the commands (cmd/upcheck, the
+//     subprocess), suites/matrix (the conformance matrix of many
+//     implementations), the fuzzers (fuzz) and the commands (cmd/upcheck, the
 //     one binary for users, and cmd/upperd, cmd/upperc, cmd/upperload,
 //     cmd/campaign, cmd/replay, cmd/reportdiff, whose code cmd/internal
 //     shares with it).

@@ -12,6 +12,7 @@
 #   INPUT_VERSION      a version to go install (v1.2.3, latest); empty
 #                      builds upcheck from the action's own checkout
 #   INPUT_REPORT_DIR   where the reports go (default upcheck-report)
+#   INPUT_REPORT_NAME  their file name without extension (default conformance)
 #   ACTION_PATH        the action's checkout (github.action_path)
 # and the runner's RUNNER_TEMP, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT.
 set -u
@@ -22,6 +23,10 @@ fail() {
 }
 
 [ -n "${INPUT_SERVER_CMD:-}" ] || fail "the server-cmd input is empty: give the command that starts your server, with {tcp} and {udp}"
+name="${INPUT_REPORT_NAME:-conformance}"
+case "$name" in
+*/*) fail "the report-name input \"$name\" has a slash: give a file name without extension" ;;
+esac
 command -v go >/dev/null 2>&1 || fail "go is not on PATH: the action installs upcheck with the Go toolchain (actions/setup-go)"
 bindir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/upcheck-bin"
 mkdir -p "$bindir" || fail "cannot create $bindir"
@@ -38,7 +43,7 @@ upcheck="$bindir/upcheck"
 
 dir="${INPUT_REPORT_DIR:-upcheck-report}"
 mkdir -p "$dir" || fail "cannot create $dir"
-set -- check --server-cmd "$INPUT_SERVER_CMD" --report "$dir/conformance.json"
+set -- check --server-cmd "$INPUT_SERVER_CMD" --report "$dir/$name.json"
 if [ -n "${INPUT_EXPECT_FAIL:-}" ]; then
 	set -- "$@" --expect-fail "$INPUT_EXPECT_FAIL"
 fi
@@ -48,8 +53,8 @@ fi
 status=$?
 
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-	if [ -f "$dir/conformance.md" ]; then
-		cat "$dir/conformance.md" >>"$GITHUB_STEP_SUMMARY"
+	if [ -f "$dir/$name.md" ]; then
+		cat "$dir/$name.md" >>"$GITHUB_STEP_SUMMARY"
 	else
 		echo "upcheck wrote no report (exit status $status): see the job's log" >>"$GITHUB_STEP_SUMMARY"
 	fi
@@ -57,7 +62,7 @@ fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
 	{
 		echo "status=$status"
-		echo "report=$dir/conformance.json"
+		echo "report=$dir/$name.json"
 	} >>"$GITHUB_OUTPUT"
 fi
 exit $status

@@ -121,8 +121,9 @@ func TestActionFailsAWrongServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runAction(t, map[string]string{
-		"INPUT_SERVER_CMD": "python3 " + script + " {tcp}",
-		"INPUT_ARGS":       "--only TCP-BYTES",
+		"INPUT_SERVER_CMD":  "python3 " + script + " {tcp}",
+		"INPUT_ARGS":        "--only TCP-BYTES",
+		"INPUT_REPORT_NAME": "echo",
 	})
 	if r.code != exitFail {
 		t.Fatalf("exit %d, want %d\n%s", r.code, exitFail, r.log)
@@ -130,12 +131,74 @@ func TestActionFailsAWrongServer(t *testing.T) {
 	if !strings.Contains(r.summary, "| TCP-BYTES | MUST | **fail**") || !strings.Contains(r.outputs, "status=1\n") {
 		t.Errorf("summary:\n%s\noutputs:\n%s", r.summary, r.outputs)
 	}
+	// The report named as a job of a matrix names it, for upcheck matrix
+	// --from.
+	if !strings.Contains(r.outputs, "report=upcheck-report/echo.json\n") {
+		t.Errorf("outputs:\n%s", r.outputs)
+	}
+	if _, err := os.Stat(filepath.Join(r.work, "upcheck-report", "echo.json")); err != nil {
+		t.Errorf("report: %v", err)
+	}
 }
 
-// TestActionWithoutServerCommand: an empty input is one line and status 2.
+// TestActionWithoutServerCommand: an empty input, or a report name that is
+// a path, is one line and status 2.
 func TestActionWithoutServerCommand(t *testing.T) {
 	r := runAction(t, map[string]string{"INPUT_SERVER_CMD": ""})
 	if r.code != exitUsage || !strings.Contains(r.log, "server-cmd input is empty") {
 		t.Errorf("exit %d, want %d and a line about server-cmd\n%s", r.code, exitUsage, r.log)
+	}
+	r = runAction(t, map[string]string{"INPUT_SERVER_CMD": "x {tcp}", "INPUT_REPORT_NAME": "a/b"})
+	if r.code != exitUsage || !strings.Contains(r.log, `report-name input "a/b" has a slash`) {
+		t.Errorf("exit %d, want %d and a line about report-name\n%s", r.code, exitUsage, r.log)
+	}
+}
+
+// TestReadmeUsesTheActionsInputs: every input the README's workflows give
+// the action (under "with:" after "uses: upcheck/upcheck@") is an input of
+// action.yml.
+func TestReadmeUsesTheActionsInputs(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	action, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, inputs, _ := strings.Cut(string(action), "\ninputs:\n")
+	inputs, _, _ = strings.Cut(inputs, "\noutputs:\n")
+	declared := map[string]bool{}
+	for _, l := range strings.Split(inputs, "\n") {
+		if name, ok := strings.CutSuffix(l, ":"); ok && strings.HasPrefix(name, "  ") && !strings.HasPrefix(name, "   ") {
+			declared[strings.TrimSpace(name)] = true
+		}
+	}
+	if !declared["server-cmd"] || !declared["report-name"] {
+		t.Fatalf("no inputs read from action.yml: %v", declared)
+	}
+	lines := strings.Split(string(readme), "\n")
+	uses := 0
+	for i, l := range lines {
+		if !strings.Contains(l, "uses: upcheck/upcheck@") {
+			continue
+		}
+		uses++
+		indent := len(l) - len(strings.TrimLeft(l, " -"))
+		if i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "with:" {
+			continue
+		}
+		for _, w := range lines[i+2:] {
+			if len(w)-len(strings.TrimLeft(w, " ")) <= indent || strings.TrimLeft(w, " ")[0] == '-' {
+				break
+			}
+			key, _, _ := strings.Cut(strings.TrimSpace(w), ":")
+			if !strings.HasPrefix(key, "#") && !declared[key] {
+				t.Errorf("README.md gives the action the input %q, which action.yml does not declare", key)
+			}
+		}
+	}
+	if uses < 2 {
+		t.Errorf("README.md uses the action %d times, want the single check and the matrix", uses)
 	}
 }

@@ -10,8 +10,10 @@
 //	check    the conformance suite (the specs of go tool ginkgo ./suites)
 //	fuzz     a fuzz campaign (cmd/campaign)
 //	replay   run a counterexample the fuzzers saved (cmd/replay)
+//	matrix   several servers side by side, checked here or from their reports
 //	serve    the reference servers (cmd/upperd)
 //	load     load and verify a server (cmd/upperload)
+//	diff     compare two reports (cmd/reportdiff)
 //	version  print upcheck's version
 //
 // upcheck help CMD (or upcheck CMD -h) describes one. Flags take one dash
@@ -19,8 +21,10 @@
 //
 // Exit status of check: 0 every MUST requirement passed; 1 a MUST
 // requirement failed; 2 a usage or harness error (a bad setting, a target
-// that is not there), never a verdict on the server. The other subcommands
-// keep the statuses of the commands they are.
+// that is not there), never a verdict on the server. matrix keeps them
+// for the whole matrix: 1 when an implementation failed, else 2 when one
+// could not be judged. The other subcommands keep the statuses of the
+// commands they are.
 package main
 
 import (
@@ -58,6 +62,7 @@ func init() {
 		{"replay", "run a counterexample the fuzzers saved against a server", func(args []string, stdout, stderr io.Writer) int {
 			return replaycmd.Run(args, stdout, stderr)
 		}},
+		{"matrix", "check several servers, or render their reports made elsewhere, side by side (HTML)", runMatrix},
 		{"serve", "serve the reference TCP and UDP servers (127.0.0.1:8080)", func(args []string, _, stderr io.Writer) int {
 			sigs := make(chan os.Signal, 2)
 			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

@@ -68,6 +68,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"serve", "-h"}, exitPass, "-tcp"},
 		{[]string{"load", "-h"}, exitPass, "-mode"},
 		{[]string{"replay", "-h"}, exitPass, "-script"},
+		{[]string{"matrix", "-h"}, exitPass, "With --from DIR, it runs nothing"},
+		{[]string{"help", "matrix"}, exitPass, "-from DIR"},
 	} {
 		r := runUpcheck(t, t.TempDir(), tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {

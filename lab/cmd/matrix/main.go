@@ -11,9 +11,13 @@
 // OUT/matrix/ (NAME.json, NAME.md, with ginkgo's report and the run's log),
 // then OUT/matrix.md and OUT/matrix.html, and prints the Markdown.
 //
-// The configuration is described in package lab/matrix. An
-// implementation whose required programs are missing is skipped, and its
-// column says so.
+// The configuration, and the rendering, are package suites/matrix's, which
+// upcheck matrix shares; this command checks each implementation with the
+// suites' test binary (suiterun), so that every run also keeps ginkgo's
+// JSON report and its log. An implementation whose required programs are
+// missing is skipped, and its column says so. The module's matrix.json
+// lists faulty servers (lab/cmd/mutantd) beside the reference, which fail
+// by design: the verdicts do not change the exit status.
 //
 // Exit status: 0 when the matrix is rendered, whatever the verdicts in it;
 // 1 when the suites cannot be built or the matrix cannot be written; 2 for
@@ -31,7 +35,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/upcheck/upcheck/lab/matrix"
+	"github.com/upcheck/upcheck/suites/matrix"
+	"github.com/upcheck/upcheck/suites/report"
 	"github.com/upcheck/upcheck/suites/suiterun"
 	"github.com/upcheck/upcheck/suites/target"
 )
@@ -103,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	cols := matrix.Run(ctx, cfg, matrix.RunOptions{
-		Suites: bin, Root: root, Dir: runDir, Parallel: *parallel, Log: stderr,
+		Check: suitesCheck(bin, root), Dir: runDir, Out: outDir, Parallel: *parallel, Log: stderr,
 	})
 
 	md := matrix.Markdown(cols)
@@ -124,4 +129,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, md)
 	fmt.Fprintf(stdout, "\nmatrix: %s, %s\n", mdPath, htmlPath)
 	return 0
+}
+
+// suitesCheck checks an implementation with the suites' test binary bin,
+// its server command run from the module root.
+func suitesCheck(bin, root string) matrix.Check {
+	return func(ctx context.Context, im matrix.Implementation, js string) (*report.Report, error) {
+		res, err := suiterun.Run(ctx, suiterun.Options{Suites: bin, Settings: im.Settings(), Report: js, Dir: root})
+		if err != nil {
+			return nil, err
+		}
+		return &res.Report, nil
+	}
 }

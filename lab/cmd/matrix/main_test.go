@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/upcheck/upcheck/suites/matrix"
+	"github.com/upcheck/upcheck/suites/report"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -74,5 +77,41 @@ func TestRendersWhatItCannotCheck(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "matrix.html") || !strings.Contains(stdout.String(), "| requirement |") {
 		t.Errorf("stdout: %s", stdout.String())
+	}
+}
+
+// TestMissingSuitesIsAnErrorColumn: with a suites binary that is not
+// there, each implementation's column is an error saying so, and the
+// matrix is still written.
+func TestMissingSuitesIsAnErrorColumn(t *testing.T) {
+	dir := t.TempDir()
+	cols := matrix.Run(context.Background(), matrix.Config{Implementations: []matrix.Implementation{{Name: "x", Command: "x {tcp}"}}},
+		matrix.RunOptions{Check: suitesCheck(filepath.Join(dir, "missing.test"), dir), Dir: dir})
+	if len(cols) != 1 || cols[0].Err == "" || cols[0].Cell("TCP-EOF").Status != report.Error {
+		t.Errorf("columns: %+v", cols)
+	}
+}
+
+// TestRepositoryConfig keeps the module's matrix.json valid and holding
+// what make matrix promises: the reference, the Python example and at
+// least five faulty servers.
+func TestRepositoryConfig(t *testing.T) {
+	c, err := matrix.Load("../../../matrix.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	mutants := 0
+	for _, im := range c.Implementations {
+		names[im.Name] = true
+		if strings.Contains(im.Command, "mutantd") {
+			mutants++
+		}
+	}
+	if !names["reference"] || !names["python"] {
+		t.Errorf("matrix.json lacks the reference or the python example: %v", names)
+	}
+	if mutants < 5 {
+		t.Errorf("matrix.json has %d faulty servers, want at least 5", mutants)
 	}
 }

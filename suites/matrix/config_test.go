@@ -10,7 +10,7 @@ import (
 func TestParse(t *testing.T) {
 	c, err := Parse([]byte(`{"implementations": [
 		{"name": "reference", "command": "bin/upperd -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}", "note": "Go"},
-		{"name": "python", "command": "python3 server.py --tcp {tcp}", "requires": ["python3"], "udp_max": 8192, "time_scale": 2}
+		{"name": "python", "command": "python3 server.py --tcp {tcp}", "requires": ["python3"], "udp_max": 8192, "time_scale": 2, "expect_fail": "TCP-EOF"}
 	]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -19,8 +19,11 @@ func TestParse(t *testing.T) {
 		t.Fatalf("%d implementations", len(c.Implementations))
 	}
 	p := c.Implementations[1]
-	if p.Name != "python" || p.Requires[0] != "python3" || p.UDPMax != 8192 || p.TimeScale != 2 {
+	if p.Name != "python" || p.Requires[0] != "python3" || p.UDPMax != 8192 || p.TimeScale != 2 || p.ExpectFail != "TCP-EOF" {
 		t.Errorf("python = %+v", p)
+	}
+	if s := p.Settings(); s.ServerCmd != p.Command || s.UDPMax != 8192 || s.TimeScale != 2 || s.ExpectFail != "TCP-EOF" {
+		t.Errorf("python's settings = %+v", s)
 	}
 }
 
@@ -36,6 +39,8 @@ func TestParseRejects(t *testing.T) {
 		{`{"implementations": [{"name": "a", "command": "x {udp}", "time_scale": -1}]}`, `implementation "a": time_scale -1 must be greater than 0`},
 		{`{"implementations": [{"name": "a", "command": "x"}]}`, `implementation "a": command "x" has neither {tcp} nor {udp}`},
 		{`{"implementations": [`, "unexpected EOF"},
+		{`{"implementations": [{"name": "a", "command": "x {tcp}", "expect_fail": "TCP-NOPE"}]}`, `implementation "a": expect_fail unknown requirement "TCP-NOPE"`},
+		{`{"implementations": [{"name": "a", "command": "x {tcp}", "expect_fail": "@no-such-file.txt"}]}`, `implementation "a": expect_fail cannot read no-such-file.txt`},
 	} {
 		_, err := Parse([]byte(tc.json))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -54,29 +59,5 @@ func TestLoadNamesTheFile(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "none.json")); err == nil {
 		t.Error("Load of a missing file: no error")
-	}
-}
-
-// TestRepositoryConfig keeps the module's matrix.json valid and holding
-// what make matrix promises: the reference, the Python example and at
-// least five faulty servers.
-func TestRepositoryConfig(t *testing.T) {
-	c, err := Load("../../matrix.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{}
-	mutants := 0
-	for _, im := range c.Implementations {
-		names[im.Name] = true
-		if strings.Contains(im.Command, "mutantd") {
-			mutants++
-		}
-	}
-	if !names["reference"] || !names["python"] {
-		t.Errorf("matrix.json lacks the reference or the python example: %v", names)
-	}
-	if mutants < 5 {
-		t.Errorf("matrix.json has %d faulty servers, want at least 5", mutants)
 	}
 }

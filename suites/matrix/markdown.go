@@ -10,8 +10,11 @@ import (
 )
 
 // Markdown renders the matrix as a Markdown table, one row per
-// requirement and one column per implementation, then the
-// implementations' commands and notes and the texts of every failure.
+// requirement and one column per implementation, with each column's
+// summary under it and, when the matrix ran any, the suite times; then
+// the implementations' commands (or the targets of reports made
+// elsewhere), notes, reports and harness notes, and the texts of every failure (one
+// line for a report with a harness error).
 func Markdown(cols []Column) string {
 	var b strings.Builder
 	b.WriteString("# upcheck conformance matrix\n\n")
@@ -31,9 +34,11 @@ func Markdown(cols []Column) string {
 	for _, c := range cols {
 		fmt.Fprintf(&b, " %s |", mdText(c.Summary()))
 	}
-	b.WriteString("\n| suite time | |")
-	for _, c := range cols {
-		fmt.Fprintf(&b, " %s |", c.SuiteTime())
+	if timed(cols) {
+		b.WriteString("\n| suite time | |")
+		for _, c := range cols {
+			fmt.Fprintf(&b, " %s |", c.SuiteTime())
+		}
 	}
 	b.WriteString("\n\n## Implementations\n\n")
 	for _, c := range cols {
@@ -41,21 +46,36 @@ func Markdown(cols []Column) string {
 		if c.Note != "" {
 			fmt.Fprintf(&b, ": %s", mdText(c.Note))
 		}
-		fmt.Fprintf(&b, "\n  - command: `%s`\n", strings.ReplaceAll(c.Command, "`", "'"))
+		if c.Command != "" {
+			fmt.Fprintf(&b, "\n  - command: `%s`\n", strings.ReplaceAll(c.Command, "`", "'"))
+		} else {
+			fmt.Fprintf(&b, "\n  - target: %s\n", mdText(c.Target()))
+		}
 		switch {
 		case c.Skipped != "":
 			fmt.Fprintf(&b, "  - skipped: %s\n", mdText(c.Skipped))
 		case c.Err != "":
 			fmt.Fprintf(&b, "  - error: %s\n", mdText(c.Err))
-		case c.ReportFile != "":
+		case c.ReportFile != "" && c.Elapsed > 0:
 			fmt.Fprintf(&b, "  - report: [%s](%s), %s\n", c.ReportFile, c.ReportFile, c.Elapsed.Round(100*time.Millisecond))
+		case c.ReportFile != "":
+			fmt.Fprintf(&b, "  - report: [%s](%s)\n", c.ReportFile, c.ReportFile)
+		}
+		if c.Report != nil {
+			for _, n := range c.Report.Notes {
+				fmt.Fprintf(&b, "  - harness note: %s\n", mdText(n))
+			}
 		}
 	}
 	var fails []string
 	for _, c := range cols {
+		if c.Report != nil && c.Report.HarnessError != "" {
+			fails = append(fails, fmt.Sprintf("- %s: harness error: %s\n", mdText(c.Name), mdText(c.Report.HarnessError)))
+			continue
+		}
 		for _, req := range check.Requirements {
 			cell := c.Cell(req.ID)
-			if cell.Status != report.Fail && !(cell.Status == report.Error && c.Report != nil) {
+			if cell.Status != report.Fail && cell.Status != report.XPass && !(cell.Status == report.Error && c.Report != nil) {
 				continue
 			}
 			fails = append(fails, fmt.Sprintf("- %s, %s (%s): observed %s; expected %s; %s\n",
@@ -72,10 +92,21 @@ func Markdown(cols []Column) string {
 // mdStatus marks the statuses that need a look.
 func mdStatus(s report.Status) string {
 	switch s {
-	case report.Fail, report.Error:
+	case report.Fail, report.XPass, report.Error:
 		return "**" + string(s) + "**"
 	}
 	return string(s)
+}
+
+// timed reports whether the matrix ran any of its columns, so that it
+// has suite times to show.
+func timed(cols []Column) bool {
+	for _, c := range cols {
+		if c.Elapsed > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mdText makes s one line of Markdown text whose markup characters show

@@ -17,7 +17,8 @@ type Implementation struct {
 	// digits, '.', '_' and '-'.
 	Name string `json:"name"`
 	// Command starts the server, in UPCHECK_SERVER_CMD's syntax ({tcp},
-	// {udp}, {host}); it runs from the module root.
+	// {udp}, {host}); it runs where the matrix is run (make matrix: the
+	// module root).
 	Command string `json:"command"`
 	// Note says in a few words what the implementation is.
 	Note string `json:"note,omitempty"`
@@ -30,22 +31,29 @@ type Implementation struct {
 	// TimeScale multiplies every timeout, for a slow implementation; 0
 	// means 1.
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// ExpectFail declares the requirements the implementation is expected
+	// to fail, in UPCHECK_EXPECT_FAIL's syntax ("TCP-EOF,UDP-SOURCE", or
+	// "@FILE", a relative FILE read from the working directory): they read
+	// xfail and do not fail the matrix.
+	ExpectFail string `json:"expect_fail,omitempty"`
 }
 
 // Settings are the settings of a run of the suites against im.
 func (im Implementation) Settings() target.Settings {
-	return target.Settings{ServerCmd: im.Command, UDPMax: im.UDPMax, TimeScale: im.TimeScale}
+	return target.Settings{ServerCmd: im.Command, UDPMax: im.UDPMax, TimeScale: im.TimeScale, ExpectFail: im.ExpectFail}
 }
 
 // configKeys name the settings an implementation has by their keys in the
 // configuration file.
 var configKeys = map[string]string{
-	target.EnvServerCmd: "command",
-	target.EnvUDPMax:    "udp_max",
-	target.EnvTimeScale: "time_scale",
+	target.EnvServerCmd:  "command",
+	target.EnvUDPMax:     "udp_max",
+	target.EnvTimeScale:  "time_scale",
+	target.EnvExpectFail: "expect_fail",
 }
 
-// Config is the matrix's configuration file.
+// Config is the matrix's configuration file: the implementations, in the
+// order of the columns.
 type Config struct {
 	Implementations []Implementation `json:"implementations"`
 }
@@ -78,8 +86,9 @@ func Parse(b []byte) (Config, error) {
 }
 
 // Validate checks that every implementation has a valid, unique name and
-// a command, and settings the suites take (target.Settings.Validate),
-// named by their keys here.
+// a command, and settings the suites take (target.Settings.Validate and
+// ExpectedFailures, which reads an expect_fail @FILE), named by their keys
+// here.
 func (c Config) Validate() error {
 	if len(c.Implementations) == 0 {
 		return errors.New("no implementations")
@@ -94,7 +103,12 @@ func (c Config) Validate() error {
 		case im.Command == "":
 			return fmt.Errorf("implementation %q has no command", im.Name)
 		}
-		if err := im.Settings().Validate(); err != nil {
+		s := im.Settings()
+		err := s.Validate()
+		if err == nil {
+			_, err = s.ExpectedFailures("")
+		}
+		if err != nil {
 			var herr *target.HarnessError
 			if errors.As(err, &herr) && configKeys[herr.Setting] != "" {
 				return fmt.Errorf("implementation %q: %s %s", im.Name, configKeys[herr.Setting], herr.Msg)

@@ -18,7 +18,7 @@ const hostile = `got <script>alert("x")</script> & 'more' | *bold* [link](http:/
 // implementation.
 func sampleColumns() []Column {
 	pass := &report.Report{}
-	fail := &report.Report{}
+	fail := &report.Report{Notes: []string{"the run was interrupted after 3 s"}}
 	for _, req := range check.Requirements {
 		pass.Requirements = append(pass.Requirements, report.Requirement{ID: req.ID, Level: req.Level, Status: report.Pass, Specs: 2})
 		q := report.Requirement{ID: req.ID, Level: req.Level, Status: report.Pass, Specs: 1}
@@ -95,8 +95,9 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"| | | 18 passed, 0 failed | 16 passed, 1 failed | skipped: python3 is not on PATH | error: suiterun: no conformance report |\n| suite time | | 12.3 s | 175.0 s | - | - |\n",
+		"| | | 18 passed, 0 failed | 16 passed, 1 failed, 1 not judged | skipped: python3 is not on PATH | error: suiterun: no conformance report |\n| suite time | | 12.3 s | 175.0 s | - | - |\n",
 		"  - skipped: python3 is not on PATH",
+		"  - report: [matrix/broken.md](matrix/broken.md), 2m55s\n  - harness note: the run was interrupted after 3 s\n",
 		"- broken&lt;b&gt;, TCP-BYTES (fail): observed got &lt;script&gt;alert(\"x\")&lt;/script&gt; & 'more' \\| \\*bold\\* \\[link\\](http://x);",
 	} {
 		if !strings.Contains(md, want) {
@@ -172,7 +173,7 @@ func TestHTML(t *testing.T) {
 	}
 	// The summary row and the skip reason.
 	tfoot := between(page, "<tfoot>", "</tfoot>")
-	for _, want := range []string{"18 passed, 0 failed", "16 passed, 1 failed", "skipped: python3 is not on PATH", "error: suiterun: no conformance report"} {
+	for _, want := range []string{"18 passed, 0 failed", "16 passed, 1 failed, 1 not judged", "skipped: python3 is not on PATH", "error: suiterun: no conformance report"} {
 		if !strings.Contains(tfoot, want) {
 			t.Errorf("summary lacks %q", want)
 		}
