@@ -342,7 +342,11 @@ func (s TCPStep) String() string {
 			for i, c := range s.Chunks {
 				sizes[i] = strconv.Itoa(c)
 			}
-			w += " in chunks of " + strings.Join(sizes, ", ") + " bytes"
+			if len(sizes) == 1 {
+				w += " in chunks of " + nBytes(s.Chunks[0])
+			} else {
+				w += " in chunks of " + strings.Join(sizes, ", ") + " bytes"
+			}
 			if s.Pause > 0 {
 				w += " " + s.Pause.String() + " apart"
 			}
