@@ -206,5 +206,5 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	return campaign(ctx, &c, stdout)
+	return campaign(ctx, &c, stdout, stderr)
 }
