@@ -15,13 +15,13 @@ import (
 // run move, and keeps the last "explored: {...}" of each property for
 // its summary.
 
-// progressLine is the line printed for x, a property's progress, at now;
+// ProgressLine is the line printed for x, a property's progress, at now;
 // end, if not zero, is when the campaign's budget ends the run:
 //
 //	campaign: TCPScripts: 120 of 1000 cases, 4.1/s, no failure, 3m10s left of -budget
 //
 // Without a budget, the time left is the rest of the cases at this rate.
-func progressLine(x fuzzspec.Explored, now, end time.Time) string {
+func ProgressLine(x fuzzspec.Explored, now, end time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "campaign: %s: %d", x.Property, x.Cases)
 	if x.Checks > 0 {
@@ -80,7 +80,7 @@ func (p progress) line(test, out string) {
 		return
 	}
 	if x, prefix, ok := fuzzspec.ParseExplored(text); ok && prefix == fuzzspec.ProgressPrefix {
-		fmt.Fprintln(p.w, progressLine(x, p.now(), p.end))
+		fmt.Fprintln(p.w, ProgressLine(x, p.now(), p.end))
 	}
 }
 
@@ -107,10 +107,10 @@ func explored(run *testRun) []fuzzspec.Explored {
 	return xs
 }
 
-// writeExplored prints what the properties covered: per property the
+// WriteExplored prints what the properties covered: per property the
 // cases, their rate and the failures, then each situation with the cases
 // that reached it, marking those never reached.
-func writeExplored(w io.Writer, xs []fuzzspec.Explored) {
+func WriteExplored(w io.Writer, xs []fuzzspec.Explored) {
 	if len(xs) == 0 {
 		return
 	}

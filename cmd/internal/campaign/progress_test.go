@@ -28,8 +28,8 @@ func TestProgressLine(t *testing.T) {
 		{fuzzspec.Explored{Property: "UDPScripts", Cases: 1, Checks: 1000, Seconds: 4}, now.Add(-time.Second),
 			"campaign: UDPScripts: 1 of 1000 cases, 0.25/s, no failure, 0s left of -budget"},
 	} {
-		if got := progressLine(tc.x, now, tc.end); got != tc.want {
-			t.Errorf("progressLine(%+v)\n got %s\nwant %s", tc.x, got, tc.want)
+		if got := ProgressLine(tc.x, now, tc.end); got != tc.want {
+			t.Errorf("ProgressLine(%+v)\n got %s\nwant %s", tc.x, got, tc.want)
 		}
 	}
 }

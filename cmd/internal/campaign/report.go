@@ -54,7 +54,7 @@ func summary(w io.Writer, c *config, results []result, unconfirmed []string, too
 		fmt.Fprintf(w, "interrupted\n")
 	}
 	for _, r := range results {
-		writeExplored(w, r.explored)
+		WriteExplored(w, r.explored)
 	}
 
 	if nFailed > 0 {
