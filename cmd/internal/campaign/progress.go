@@ -21,13 +21,18 @@ import (
 //	campaign: TCPScripts: 120 of 1000 cases, 4.1/s, no failure, 3m10s left of -budget
 //
 // Without a budget, the time left is the rest of the cases at this rate.
+// With one, the total is left out when the budget ends long before it at
+// this rate (a campaign that runs its properties by time asks for more
+// cases than fit).
 func ProgressLine(x fuzzspec.Explored, now, end time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "campaign: %s: %d", x.Property, x.Cases)
-	if x.Checks > 0 {
-		fmt.Fprintf(&b, " of %d", x.Checks)
+	fmt.Fprintf(&b, "campaign: %s: ", x.Property)
+	if x.Checks > 0 && (end.IsZero() || x.Rate() <= 0 || float64(x.Checks-x.Cases)/x.Rate() < 2*end.Sub(now).Seconds()) {
+		fmt.Fprintf(&b, "%d of %d cases", x.Cases, x.Checks)
+	} else {
+		b.WriteString(cases(x.Cases))
 	}
-	fmt.Fprintf(&b, " cases, %s/s, ", rate(x.Rate()))
+	fmt.Fprintf(&b, ", %s/s, ", rate(x.Rate()))
 	switch x.Failures {
 	case 0:
 		b.WriteString("no failure")
@@ -56,6 +61,14 @@ func rate(r float64) string {
 		return fmt.Sprintf("%.1f", r)
 	}
 	return fmt.Sprintf("%.2f", r)
+}
+
+// cases says "1 case", "2 cases".
+func cases(n int) string {
+	if n == 1 {
+		return "1 case"
+	}
+	return fmt.Sprintf("%d cases", n)
 }
 
 // roundLeft rounds a time left to the second (never below 0).
@@ -116,13 +129,12 @@ func WriteExplored(w io.Writer, xs []fuzzspec.Explored) {
 	}
 	fmt.Fprintf(w, "\n=== explored (cases that reached each situation)\n")
 	for _, x := range xs {
-		fmt.Fprintf(w, "%s: %d", x.Property, x.Cases)
-		if x.Checks > 0 {
-			fmt.Fprintf(w, " of %d", x.Checks)
-		}
-		fmt.Fprintf(w, " cases in %s (%s/s)", (time.Duration(x.Seconds * float64(time.Second))).Round(100*time.Millisecond), rate(x.Rate()))
-		if x.Failures > 0 {
+		fmt.Fprintf(w, "%s: %s in %s (%s/s)", x.Property, cases(x.Cases), (time.Duration(x.Seconds * float64(time.Second))).Round(100*time.Millisecond), rate(x.Rate()))
+		switch {
+		case x.Failures > 0:
 			fmt.Fprintf(w, ", stopped at a failure")
+		case x.Cases < x.Checks:
+			fmt.Fprintf(w, ", stopped when its time was up")
 		}
 		fmt.Fprintln(w)
 		width := 1
