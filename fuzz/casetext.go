@@ -9,8 +9,8 @@ import (
 // connection or UDP socket (check.TCPScript.String, check.UDPScript.String),
 // then the network's faults when the case goes through one:
 //
-//	conn 1: write "ab\xe0"; pause 20ms; write "z"; half-close; read to EOF
-//	conn 2: write hex e0 7a; reset
+//	connection 0: write "ab\xe0"; pause 20ms; write "z"; half-close; read to EOF
+//	connection 1: write hex e0 7a; reset
 //	network: up: 1-byte segments; down: as is
 //
 // It is how a case is logged: by rapid (GoString), in the campaign's list

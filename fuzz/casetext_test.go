@@ -20,11 +20,11 @@ import (
 // them against the target: the reference passes them.
 func TestOldCasesReplay(t *testing.T) {
 	for _, tc := range []struct{ file, text string }{
-		{"old-tcp.json", `conn 1: write hex e0 7a; pause 20ms; write "ab" in chunks of 1 byte 1ms apart; half-close; read to EOF
-conn 2 (TCP_NODELAY): write "x"; read the replies so far; reset
+		{"old-tcp.json", `connection 0: write hex e0 7a; pause 20ms; write "ab" in chunks of 1 byte 1ms apart; half-close; read to EOF
+connection 1 (TCP_NODELAY): write "x"; read the replies so far; reset
 network: up: 1-byte segments; down: as is`},
-		{"old-udp.json", `socket 1 (connected, one round trip at a time): send hex e0 7a (2 bytes); send "" (0 bytes)
-socket 2 (unconnected, all at once): send "hi" (2 bytes)`},
+		{"old-udp.json", `socket 0 (connected, one round trip at a time): send hex e0 7a (2 bytes); send "" (0 bytes)
+socket 1 (unconnected, all at once): send "hi" (2 bytes)`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			c, err := LoadCase(filepath.Join("testdata", "cases", tc.file))
@@ -78,7 +78,7 @@ func TestCaseSavesReadably(t *testing.T) {
 		t.Errorf("loaded back as %s, want %s", back, c)
 	}
 	if got, want := fmt.Sprintf("%#v", c), `(1 TCP connection, a faulty network)
-conn 1: write hex e0 7a; pause 5ms; write "hello\n"; half-close; read to EOF
+connection 0: write hex e0 7a; pause 5ms; write "hello\n"; half-close; read to EOF
 network: up: as is; down: 1-byte segments`; got != want {
 		t.Errorf("%%#v of a case (as rapid logs it):\n%s\nwant:\n%s", got, want)
 	}

@@ -78,7 +78,7 @@ func TestPassesOnTheReference(t *testing.T) {
 	if code := replaycmd.Run([]string{"-script", path, "-count", "2"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"PASS (2 runs)", `  conn 1: write "hello"; write hex ff fa 7a; half-close; read to EOF` + "\n"} {
+	for _, want := range []string{"PASS (2 runs)", `  connection 0: write "hello"; write hex ff fa 7a; half-close; read to EOF` + "\n"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout %q lacks %q", stdout.String(), want)
 		}

@@ -14,10 +14,11 @@ import (
 // as the steps a person would type, and saved as JSON whose operations have
 // names and whose bytes show as text or hex. This file owns both forms:
 //
-//   - String methods: TCPScript gives one line per connection ("conn 1:
-//     write "ab\xe0"; pause 20ms; half-close; read to EOF"), UDPScript one
-//     line per socket ("socket 1 (connected, one round trip at a time):
-//     send "a" (1 byte)");
+//   - String methods: TCPScript gives one line per connection
+//     ("connection 0: write "ab\xe0"; pause 20ms; half-close; read to
+//     EOF"), UDPScript one line per socket ("socket 0 (connected, one
+//     round trip at a time): send "a" (1 byte)"), numbered from 0 as
+//     failure text numbers them;
 //   - JSON: a TCP step is {"op": "write", "text": "hello\\n"}, {"op":
 //     "pause", "pause": "20ms"}; a datagram is {"text": "a"} or {"hex":
 //     "e0 7a"}. Bytes are shown as "text" when more than half of them are
@@ -380,8 +381,9 @@ func (cs TCPConnScript) String() string {
 }
 
 // String is the script as the steps a person would type, a line per
-// connection, all run at once: "conn 1: write "a"; half-close; read to
-// EOF", "conn 2 (TCP_NODELAY): ...".
+// connection, all run at once, numbered from 0 as failure text numbers
+// them: "connection 0: write "a"; half-close; read to EOF", "connection 1
+// (TCP_NODELAY): ...".
 func (s TCPScript) String() string {
 	lines := make([]string, len(s.Conns))
 	for i, cs := range s.Conns {
@@ -389,7 +391,7 @@ func (s TCPScript) String() string {
 		if cs.NoDelay {
 			opt = " (TCP_NODELAY)"
 		}
-		lines[i] = fmt.Sprintf("conn %d%s: %s", i+1, opt, cs)
+		lines[i] = fmt.Sprintf("connection %d%s: %s", i, opt, cs)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -421,12 +423,13 @@ func (s UDPSocketScript) String() string {
 }
 
 // String is the script as the datagrams a person would send, a line per
-// socket, all at once: "socket 1 (connected, all at once): send "a" (1
-// byte); send hex e0 7a (2 bytes)".
+// socket, all at once, numbered from 0 as failure text numbers them:
+// "socket 0 (connected, all at once): send "a" (1 byte); send hex e0 7a
+// (2 bytes)".
 func (s UDPScript) String() string {
 	lines := make([]string, len(s.Sockets))
 	for i, sock := range s.Sockets {
-		lines[i] = fmt.Sprintf("socket %d %s", i+1, sock)
+		lines[i] = fmt.Sprintf("socket %d %s", i, sock)
 	}
 	return strings.Join(lines, "\n")
 }

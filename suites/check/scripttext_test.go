@@ -28,10 +28,10 @@ func TestScriptString(t *testing.T) {
 		{Steps: []TCPStep{{Op: Write, Data: []byte("say \"hi\"\n\\")}, {Op: Close}}},
 		{Steps: []TCPStep{{Op: Write}}},
 	}}
-	want := `conn 1: write "ab\xe0"; pause 20ms; write "z"; half-close; read to EOF
-conn 2 (TCP_NODELAY): write hex e0 7a in chunks of 1, 2 bytes 1ms apart; read the replies so far; write "ab" repeated to 4096 bytes; reset
-conn 3: write "say \"hi\"\n\\"; close without reading
-conn 4: write ""; read every reply; close`
+	want := `connection 0: write "ab\xe0"; pause 20ms; write "z"; half-close; read to EOF
+connection 1 (TCP_NODELAY): write hex e0 7a in chunks of 1, 2 bytes 1ms apart; read the replies so far; write "ab" repeated to 4096 bytes; reset
+connection 2: write "say \"hi\"\n\\"; close without reading
+connection 3: write ""; read every reply; close`
 	if got := tcp.String(); got != want {
 		t.Errorf("TCPScript.String():\n%s\nwant:\n%s", got, want)
 	}
@@ -41,9 +41,9 @@ conn 4: write ""; read every reply; close`
 		{Burst: true, Datagrams: [][]byte{{0xe0, 0x7a}, []byte("a")}},
 		{Burst: true, Window: 1, Datagrams: [][]byte{bytes.Repeat([]byte{0xff}, 65508), []byte("x")}},
 	}}
-	want = `socket 1 (connected, one round trip at a time): send "abc" (3 bytes); send "" (0 bytes)
-socket 2 (unconnected, all at once): send hex e0 7a (2 bytes); send "a" (1 byte)
-socket 3 (unconnected, in bursts of 1): send hex ff repeated to 65508 bytes; send "x" (1 byte)`
+	want = `socket 0 (connected, one round trip at a time): send "abc" (3 bytes); send "" (0 bytes)
+socket 1 (unconnected, all at once): send hex e0 7a (2 bytes); send "a" (1 byte)
+socket 2 (unconnected, in bursts of 1): send hex ff repeated to 65508 bytes; send "x" (1 byte)`
 	if got := udp.String(); got != want {
 		t.Errorf("UDPScript.String():\n%s\nwant:\n%s", got, want)
 	}

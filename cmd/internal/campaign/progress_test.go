@@ -115,8 +115,8 @@ func TestSummaryShowsTheCase(t *testing.T) {
 		t.Errorf("exit status %d, want 1", code)
 	}
 	for _, want := range []string{
-		"property TCPScripts: failed after 12 tests: server exited (status 1) while checking TCP-STREAM\n  case:\n    conn 1: write hex ff fa; half-close; read to EOF\n  stays in:",
-		"TCPScripts: 13 cases in 600ms (23/s), stopped at a failure\n",
+		"property TCPScripts: failed after 12 tests: server exited (status 1) while checking TCP-STREAM\n  case:\n    connection 0: write hex ff fa; half-close; read to EOF\n  stays in:",
+		"TCPScripts: 13 cases in 700ms (17/s), stopped at a failure\n",
 		"  0  reset with replies pending  (never reached)\n",
 	} {
 		if !strings.Contains(b.String(), want) {
