@@ -25,10 +25,11 @@ import (
 //     printable ASCII, with Go's escapes (\n, \t, \", \\, \xNN) for the
 //     rest, and as "hex" (two digits a byte, space-separated) otherwise. A
 //     long run of a short pattern is the pattern and "repeat_to", the
-//     length it is repeated to: {"text": "ab", "repeat_to": 4096}.
+//     length it is repeated to: {"text": "ab", "repeat_to": 4096}. Pauses,
+//     and a network's latency and delay, are durations: "20ms".
 //
 // The older form (numeric ops, base64 "data", datagrams as base64 strings,
-// pauses in nanoseconds) still reads, so that saved cases replay.
+// durations in nanoseconds) still reads, so that saved cases replay.
 
 // shownBytes is how a payload is shown: as text or hex, and, for a long
 // repetition of a short pattern, the pattern and the length it is repeated
@@ -432,4 +433,53 @@ func (s UDPScript) String() string {
 		lines[i] = fmt.Sprintf("socket %d %s", i, sock)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// MarshalJSON writes the direction's latency and delay as durations
+// ("5ms").
+func (f StreamFaults) MarshalJSON() ([]byte, error) {
+	type plain StreamFaults
+	out := struct {
+		plain
+		Latency string `json:"latency,omitempty"`
+		Delay   string `json:"delay,omitempty"`
+	}{plain: plain(f)}
+	if f.Latency != 0 {
+		out.Latency = f.Latency.String()
+	}
+	if f.Delay != 0 {
+		out.Delay = f.Delay.String()
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads the direction as MarshalJSON writes it, or with
+// durations in nanoseconds as older cases have them.
+func (f *StreamFaults) UnmarshalJSON(b []byte) error {
+	type plain StreamFaults
+	var in struct {
+		plain
+		Latency json.RawMessage `json:"latency"`
+		Delay   json.RawMessage `json:"delay"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	sf := StreamFaults(in.plain)
+	for _, d := range []struct {
+		name string
+		raw  json.RawMessage
+		to   *time.Duration
+	}{{"latency", in.Latency, &sf.Latency}, {"delay", in.Delay, &sf.Delay}} {
+		if len(d.raw) == 0 {
+			continue
+		}
+		v, err := unmarshalDuration(d.raw)
+		if err != nil {
+			return fmt.Errorf("network faults: %s: %v", d.name, err)
+		}
+		*d.to = v
+	}
+	*f = sf
+	return nil
 }

@@ -173,3 +173,30 @@ func TestScriptJSONErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNetFaultsJSON: a network's durations save as durations, and read
+// back, as do the nanoseconds of older cases.
+func TestNetFaultsJSON(t *testing.T) {
+	f := NetFaults{Seed: 7, Up: StreamFaults{Segment: 1, Delay: 100 * time.Microsecond}, Down: StreamFaults{Latency: 3 * time.Millisecond, Reset: true, ResetAt: 10}}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"seed":7,"up":{"segment":1,"delay":"100µs"},"down":{"reset":true,"reset_at":10,"latency":"3ms"}}`; string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	var back NetFaults
+	if err := json.Unmarshal(b, &back); err != nil || back != f {
+		t.Errorf("read back as %+v (%v), want %+v", back, err, f)
+	}
+	var old NetFaults
+	if err := json.Unmarshal([]byte(`{"up":{"segment":1,"delay":100000},"down":{"latency":3000000}}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if want := (NetFaults{Up: StreamFaults{Segment: 1, Delay: 100 * time.Microsecond}, Down: StreamFaults{Latency: 3 * time.Millisecond}}); old != want {
+		t.Errorf("old form read as %+v, want %+v", old, want)
+	}
+	if b, _ := json.Marshal(NetFaults{Up: StreamFaults{Segment: 1}}); string(b) != `{"up":{"segment":1}}` {
+		t.Errorf("a direction without faults is left out: got %s", b)
+	}
+}
