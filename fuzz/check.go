@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 )
 
 // Check runs property p against the process's target (Target) for rapid's
@@ -30,6 +32,10 @@ func (p Property) Check(t rapid.TB) bool {
 	h.outOfTime = func() {
 		t.Skipf("the run's time is up: stopped after %d cases, none failing", cases)
 	}
+	// What the check covers is logged as it goes and at its end, however
+	// it ends (fuzzspec.Explored).
+	h.explorer = newExplorer(p.Name, checksFlag(), t.Logf, time.Now)
+	defer func() { t.Logf("%s", h.explorer.explored().Line(fuzzspec.ExploredPrefix)) }()
 	rapid.Check(t, func(rt *rapid.T) {
 		cases++
 		p.For(env(rt), h)(rt)

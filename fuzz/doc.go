@@ -4,8 +4,14 @@
 // bursts of UDP datagrams from several sockets, connected or not), run them
 // against the target with the checks of package check, and judge the
 // outcome deterministically, so that rapid can shrink a failure to a minimal
-// case. The minimal case is also written as a JSON script that
-// cmd/replay runs against any target.
+// case. The minimal case is logged as the steps a person would type
+// ([Case.String]) and written as a JSON script that cmd/replay runs
+// against any target.
+//
+// A run of a property logs its progress every few seconds and, at its
+// end, what it explored: the cases, their rate, and how many reached each
+// protocol situation (coverage.go; fuzzspec.Explored), which the campaign
+// prints.
 //
 // A server's timing can make one script fail on one run and pass on the
 // next, which rapid cannot shrink. So a failure counts only when it repeats

@@ -63,6 +63,7 @@ func judge(t reporter, property string, c *Case, e check.Env, h Hooks, m *memory
 			}
 			t.Skip(errOutOfTime.Error())
 		}
+		h.explorer.ran(c, e.UDPMax, f.failure != "")
 		if f.failure == "" {
 			return
 		}
@@ -119,6 +120,7 @@ func try(t *logRecorder, property string, c *Case, e check.Env, h Hooks, confirm
 		}
 		return finding{}, false
 	}
+	t.Logf("%s%s", fuzzspec.CasePrefix, c)
 	if !h.NoSave {
 		if path, serr := c.Save(property); serr != nil {
 			t.Logf("cannot save the case: %v", serr)

@@ -61,6 +61,8 @@ type Hooks struct {
 	// run's end cut short, while no failure was found: TestProperties ends
 	// the check there, since rapid would draw case after case to skip.
 	outOfTime func()
+	// explorer, if set, counts the cases judged (see coverage.go).
+	explorer *explorer
 }
 
 // remembering returns h with a memory of its own, for a caller that makes

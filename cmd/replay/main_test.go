@@ -78,8 +78,26 @@ func TestPassesOnTheReference(t *testing.T) {
 	if code := replaycmd.Run([]string{"-script", path, "-count", "2"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "PASS (2 runs)") {
-		t.Errorf("stdout %q lacks PASS (2 runs)", stdout.String())
+	for _, want := range []string{"PASS (2 runs)", `  connection 0: write "hello"; write hex ff fa 7a; half-close; read to EOF` + "\n"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout %q lacks %q", stdout.String(), want)
+		}
+	}
+}
+
+// TestReadsOldCases replays the cases saved before ops had names and bytes
+// were shown as text (numeric ops, base64 bytes), which stay in
+// fuzz/testdata/cases.
+func TestReadsOldCases(t *testing.T) {
+	clearTarget(t)
+	for _, f := range []string{"old-tcp.json", "old-udp.json"} {
+		var stdout, stderr bytes.Buffer
+		if code := replaycmd.Run([]string{"-script", filepath.Join("..", "..", "fuzz", "testdata", "cases", f)}, &stdout, &stderr); code != 0 {
+			t.Errorf("replay %s: exit %d, want 0\nstdout: %s\nstderr: %s", f, code, stdout.String(), stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "write hex e0 7a") && !strings.Contains(stdout.String(), "send hex e0 7a (2 bytes)") {
+			t.Errorf("replay %s does not show the script:\n%s", f, stdout.String())
+		}
 	}
 }
 

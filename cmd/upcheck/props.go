@@ -9,8 +9,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/upcheck/upcheck/cmd/internal/campaign"
 	"github.com/upcheck/upcheck/fuzz"
+	"github.com/upcheck/upcheck/fuzz/fuzzspec"
 )
 
 // runProperties runs fuzz's rapid properties compiled in, for upcheck fuzz
@@ -37,8 +40,9 @@ func runProperties(stdout, stderr io.Writer) int {
 	}
 	defer fuzz.Close()
 	code := exitPass
+	var explored []fuzzspec.Explored
 	for _, p := range fuzz.Properties {
-		t := &propT{name: p.Name}
+		t := &propT{name: p.Name, progress: stderr}
 		done := make(chan bool)
 		go func() {
 			ran := false
@@ -56,7 +60,9 @@ func runProperties(stdout, stderr io.Writer) int {
 		default:
 			fmt.Fprintf(stdout, "PASS %s (%s)\n", p.Name, strings.Join(p.IDs, ", "))
 		}
+		explored = append(explored, t.explored...)
 	}
+	campaign.WriteExplored(stdout, explored)
 	return code
 }
 
@@ -70,6 +76,10 @@ type propT struct {
 	failed  bool
 	skipped bool
 	why     string // why it skipped
+	// progress is where the property's progress lines are printed as
+	// they come (the terminal); explored holds what it said it covered.
+	progress io.Writer
+	explored []fuzzspec.Explored
 }
 
 func (t *propT) Helper()      {}
@@ -79,7 +89,16 @@ func (t *propT) Logf(format string, args ...any) { t.Log(fmt.Sprintf(format, arg
 func (t *propT) Log(args ...any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fmt.Fprintln(&t.out, args...)
+	text := fmt.Sprintln(args...)
+	if x, prefix, ok := fuzzspec.ParseExplored(strings.TrimSuffix(text, "\n")); ok {
+		if prefix == fuzzspec.ProgressPrefix && t.progress != nil {
+			fmt.Fprintln(t.progress, campaign.ProgressLine(x, time.Now(), time.Time{}))
+		} else if prefix == fuzzspec.ExploredPrefix {
+			t.explored = append(t.explored, x)
+		}
+		return
+	}
+	t.out.WriteString(text)
 }
 func (t *propT) Errorf(format string, args ...any) { t.Logf(format, args...); t.Fail() }
 func (t *propT) Error(args ...any)                 { t.Log(args...); t.Fail() }

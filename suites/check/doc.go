@@ -17,7 +17,9 @@
 // The checks the cases are built on take their parameters directly
 // ([TCPEOF], [TCPChurn] with [ChurnParams], [UDPSize], ...), and scripts
 // ([TCPScript], [UDPScript]) describe any exchange, judged by symptom, for
-// the fuzzers.
+// the fuzzers. A script reads as the steps a person would type
+// ([TCPScript.String]) and saves as JSON with named operations and bytes
+// shown as text or hex (scripttext.go).
 //
 // Every check bounds each network operation with a deadline scaled by
 // Env.Scale, caps what it reads, and reports in deterministic text (no ports,

@@ -57,6 +57,7 @@ type result struct {
 	note     string // about a pass, or why a run is broken
 	took     time.Duration
 	findings []finding
+	explored []fuzzspec.Explored // what each property covered
 }
 
 // finding is one failure a run found, and how to get at it again.
@@ -66,11 +67,13 @@ type finding struct {
 	stays    []string // files that keep it, relative to the module root
 	rerun    string   // the go test command that runs it again
 	replay   string   // the cmd/replay command, for any target
+	script   string   // the failing case as steps, a line per connection or socket
 }
 
-// campaign runs everything c asks for and prints the summary; it returns
-// the exit status.
-func campaign(ctx context.Context, c *config, w io.Writer) int {
+// campaign runs everything c asks for and prints the summary to w, and the
+// progress of the properties to progressW (the terminal); it returns the
+// exit status.
+func campaign(ctx context.Context, c *config, w, progressW io.Writer) int {
 	start := time.Now()
 	fmt.Fprintf(w, "campaign: target %s\n", c.describe)
 	fmt.Fprintf(w, "campaign: rapid seed %d (repeat with RAPID_SEED=%d), %d checks per property; FUZZTIME=%s per fuzz target\n",
@@ -119,7 +122,7 @@ func campaign(ctx context.Context, c *config, w io.Writer) int {
 		if !end.IsZero() && time.Until(end) < overhead+perCheck*3 {
 			results = append(results, skip("fuzz.TestProperties"))
 		} else {
-			results = append(results, propertiesRun(budget, c, end, w))
+			results = append(results, propertiesRun(budget, c, end, w, progress{w: progressW, end: end, now: time.Now}))
 		}
 	}
 	unconfirmed := unconfirmedSince(c, start)
@@ -140,7 +143,7 @@ func fuzzRun(ctx context.Context, c *config, t fuzzTarget, fuzzTime time.Duratio
 	}
 	args = append(args, t.pkg)
 	start := time.Now()
-	run, code, err := goTest(ctx, c, w, endEnv(end), args...)
+	run, code, err := goTest(ctx, c, w, nil, endEnv(end), args...)
 	r := result{name: t.label(), took: time.Since(start)}
 	added := newFiles(before, listDir(corpus))
 	if errors.Is(err, errBudget) {
@@ -157,8 +160,9 @@ func fuzzRun(ctx context.Context, c *config, t fuzzTarget, fuzzTime time.Duratio
 // propertiesRun runs the rapid properties whose names match c.properties:
 // the subtests of TestProperties in ./fuzz. end, if not zero, is when the
 // run must be over: the properties stop drawing cases in time for it
-// (fuzz's UPCHECK_FUZZ_END), and ctx stops the run there.
-func propertiesRun(ctx context.Context, c *config, end time.Time, w io.Writer) result {
+// (fuzz's UPCHECK_FUZZ_END), and ctx stops the run there. Their progress
+// goes to prog as it comes.
+func propertiesRun(ctx context.Context, c *config, end time.Time, w io.Writer, prog progress) result {
 	fmt.Fprintf(w, "\n=== properties matching %q (%d checks each, seed %d)\n", c.properties, c.checks, c.seed)
 	timeout := 30*time.Minute + time.Duration(c.checks)*2*time.Second + 2*c.shrinkTime
 	shrinkTime := c.shrinkTime
@@ -179,8 +183,11 @@ func propertiesRun(ctx context.Context, c *config, end time.Time, w io.Writer) r
 		args = append(args, "-rapid.nofailfile")
 	}
 	start := time.Now()
-	run, code, err := goTest(ctx, c, w, endEnv(end), args...)
+	run, code, err := goTest(ctx, c, w, prog.line, endEnv(end), args...)
 	r := result{name: "fuzz.TestProperties", took: time.Since(start)}
+	if run != nil {
+		r.explored = explored(run)
+	}
 	if errors.Is(err, errBudget) {
 		return cutShort(r, c, func() (status, string, []finding) { return judgeProperties(c, run, code) })
 	}
@@ -270,13 +277,14 @@ var errBudget = errors.New("stopped at -budget")
 // from a terminal (go test -fuzz then stops fuzzing and reports), and
 // stopGrace later SIGKILL: a run stopped at ctx's deadline returns
 // errBudget, one stopped otherwise an error saying it was interrupted.
-// extra is added to the run's environment.
-func goTest(ctx context.Context, c *config, w io.Writer, extra []string, args ...string) (*testRun, int, error) {
+// extra is added to the run's environment; watch, if set, is called with
+// each line of a test's output as it comes.
+func goTest(ctx context.Context, c *config, w io.Writer, watch func(test, output string), extra []string, args ...string) (*testRun, int, error) {
 	args = append([]string{args[0], "-json"}, args[1:]...)
 	cmd := exec.CommandContext(ctx, c.goCmd, args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(runEnv(c), extra...)
-	l := &eventLog{log: w}
+	l := &eventLog{log: w, watch: watch}
 	cmd.Stdout = l
 	cmd.Stderr = l.text()
 	ownGroup(cmd)

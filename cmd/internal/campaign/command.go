@@ -22,7 +22,12 @@
 //
 // It judges each run by what go test -json reports (the events of
 // cmd/test2json: how each test ended, and its output), and shows that
-// output as it comes, as go test -v prints it.
+// output as it comes, as go test -v prints it. While the properties run,
+// it prints their progress to standard error every few seconds (cases
+// done of the total, rate, failures, time left); the summary says what
+// each property explored (cases, rate, and the cases that reached each
+// protocol situation, those never reached marked) and shows each
+// failure's minimal case as steps.
 //
 // A failure that did not repeat when run again is saved as
 // <name>.unconfirmed.json and listed as unconfirmed: it does not fail the
@@ -206,5 +211,5 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	return campaign(ctx, &c, stdout)
+	return campaign(ctx, &c, stdout, stderr)
 }

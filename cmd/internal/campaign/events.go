@@ -121,6 +121,9 @@ type eventLog struct {
 	run     testRun
 	log     io.Writer
 	partial []byte // the last line, until its newline comes
+	// watch, if set, is called with each line of a test's output as it
+	// comes.
+	watch func(test, output string)
 }
 
 func (l *eventLog) Write(p []byte) (int, error) {
@@ -145,6 +148,9 @@ func (l *eventLog) line(b []byte) {
 		l.run.add(e)
 		if e.Output != "" {
 			io.WriteString(l.log, e.Output)
+		}
+		if l.watch != nil && e.Test != "" && e.Action == "output" {
+			l.watch(e.Test, e.Output)
 		}
 		return
 	}

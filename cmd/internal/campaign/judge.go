@@ -36,6 +36,7 @@ func judgeFuzz(c *config, t fuzzTarget, run *testRun, code int, added []string) 
 			stays:    []string{relTo(c.dir, filepath.Join(t.dir, filepath.FromSlash(p)))},
 			rerun:    fmt.Sprintf("%sgo test -run='^%s$/^%s$' %s", targetEnv(), t.name, filepath.Base(p), relPkg(c.dir, t.dir)),
 			replay:   lastReplay(before),
+			script:   lastCase(before),
 		})
 	}
 	// A corpus entry that fails (a seed, or a file under testdata/fuzz) is
@@ -47,7 +48,7 @@ func judgeFuzz(c *config, t fuzzTarget, run *testRun, code int, added []string) 
 			if strings.Contains(headline, "harness error:") {
 				continue
 			}
-			f := finding{name: t.label(), headline: headline, replay: lastReplay(e.out)}
+			f := finding{name: t.label(), headline: headline, replay: lastReplay(e.out), script: lastCase(e.out)}
 			if p := filepath.Join(t.dir, "testdata", "fuzz", t.name, e.name); fileExists(p) {
 				f.stays = append(f.stays, relTo(c.dir, p))
 			}
@@ -62,7 +63,7 @@ func judgeFuzz(c *config, t fuzzTarget, run *testRun, code int, added []string) 
 		if !run.failed(t.name) {
 			return broken, "go test failed without a test failure: " + whyBroken(run), nil
 		}
-		fs = append(fs, finding{name: t.label(), headline: lastHeadline(out), replay: lastReplay(out)})
+		fs = append(fs, finding{name: t.label(), headline: lastHeadline(out), replay: lastReplay(out), script: lastCase(out)})
 	}
 	return failed, "", fs
 }
@@ -146,6 +147,7 @@ func judgeProperties(c *config, run *testRun, code int) (status, string, []findi
 			f.rerun = fmt.Sprintf("%sgo test ./fuzz %s -rapid.seed=%s", targetEnv(), only, seed)
 		}
 		f.replay = lastReplay(out)
+		f.script = lastCase(out)
 		if p := replayScript(f.replay); p != "" {
 			f.stays = append(f.stays, relTo(c.dir, p))
 		}

@@ -53,12 +53,18 @@ func summary(w io.Writer, c *config, results []result, unconfirmed []string, too
 	if interrupted {
 		fmt.Fprintf(w, "interrupted\n")
 	}
+	for _, r := range results {
+		WriteExplored(w, r.explored)
+	}
 
 	if nFailed > 0 {
 		fmt.Fprintf(w, "\n=== failures (they stay for regression until removed)\n")
 		for _, r := range results {
 			for _, f := range r.findings {
 				fmt.Fprintf(w, "%s: %s\n", f.name, f.headline)
+				if f.script != "" {
+					fmt.Fprintf(w, "  case:\n%s\n", indent(f.script, "    "))
+				}
 				for _, p := range f.stays {
 					fmt.Fprintf(w, "  stays in: %s\n", p)
 				}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/upcheck/upcheck/fuzz"
@@ -77,6 +78,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	defer t.Close()
 	logf := func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...)) }
 	fmt.Fprintf(stdout, "replaying %s (found by %s) against %s\n", *script, c.Property, t.Describe())
+	fmt.Fprintf(stdout, "  %s\n", strings.ReplaceAll(c.String(), "\n", "\n  "))
 	for i := 1; i <= *count; i++ {
 		// Ask for the Env each time: a server command that died was
 		// restarted, on other ports if its own were taken.
