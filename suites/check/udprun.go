@@ -27,12 +27,14 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		}
 	}()
 	keep := udpKeep(s)
+	markers := udpMarkers(s, e.udpMax())
 	for i, ss := range s.Sockets {
 		r, err := openUDPRun(ctx, e, i, ss, keep)
 		if err != nil {
 			return fmt.Errorf("check: opening UDP socket %d: %s", i, clients.DescribeErr(err))
 		}
 		r.patient = len(s.Sockets) > patientSockets
+		r.markers = markers
 		runs[i] = r
 	}
 	obs := exchangeAll(ctx, runs)
@@ -79,7 +81,8 @@ func udpKeep(s UDPScript) int {
 }
 
 // exchangeAll runs every socket's exchange at once, then lets every socket
-// listen for a Quiet period, and returns what they observed.
+// listen for a Quiet period (or end on its marker: see settle), and returns
+// what they observed.
 func exchangeAll(ctx context.Context, runs []*udpRun) udpObs {
 	all := make([][][]byte, len(runs))
 	for i, r := range runs {
@@ -95,7 +98,7 @@ func exchangeAll(ctx context.Context, runs []*udpRun) udpObs {
 	}
 	wg.Wait()
 	for _, r := range runs {
-		wg.Go(func() { r.quiet(ctx) })
+		wg.Go(func() { r.settle(ctx) })
 	}
 	wg.Wait()
 	var obs udpObs
@@ -136,6 +139,9 @@ type udpRun struct {
 	// patient: the script loads the server with many sockets at once, so
 	// later tries wait longer (tryWait).
 	patient bool
+	// markers are the script's end markers, one per socket, or nil when
+	// the script listens for a Quiet period instead (udpMarkers).
+	markers [][]byte
 
 	udpSocketObs
 
@@ -314,9 +320,12 @@ func (r *udpRun) quiet(ctx context.Context) {
 	r.recv.Quiet(qctx, r.e.T(Quiet))
 }
 
-// stop ends the receiver and keeps what it got.
+// stop ends the receiver and keeps what it got, the markers' replies set
+// apart.
 func (r *udpRun) stop() {
-	r.got, r.dropped = r.recv.Stop()
+	got, dropped := r.recv.Stop()
+	r.got, r.markerReplies = splitMarkers(got, r.markers)
+	r.dropped = dropped
 }
 
 func (r *udpRun) close() {
