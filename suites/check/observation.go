@@ -74,6 +74,9 @@ type udpSocketObs struct {
 	// markerReplies counts the replies to end markers (udpmarker.go),
 	// which are not in got and are not judged.
 	markerReplies int
+	// net is what a network between the socket and the server did to its
+	// datagrams (RunUDPThroughProxy); nil without one.
+	net *udpNetRecord
 }
 
 // udpObs is what every socket of a script observed.
