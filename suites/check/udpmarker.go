@@ -22,9 +22,11 @@ import (
 // before, through its tries, and a marker left unanswered is no finding.
 //
 // A marker is uppercase ASCII, so that its reply is itself; any datagram
-// that starts with a marker of the script, in any case, is taken for the
-// marker's reply (a reply padded with leftovers included) and set apart
-// from what the judge reads.
+// that holds a marker of the script, in any case, is taken for the
+// marker's reply (one padded with leftovers, or behind a header, included)
+// and set apart from what the judge reads: a marker is no request of the
+// script, and a server that mangles it has shown as much on the script's
+// own requests.
 
 // markerTries is how many times a marker is sent: each try waits
 // Quiet/markerTries, so a marker never answered costs a Quiet period, as
@@ -33,13 +35,13 @@ const markerTries = 3
 
 // udpMarkers returns the end marker of each socket of s, or nil when s
 // listens for a Quiet period instead: s does not end on markers, or the
-// declared maximum payload max would cut them. No request of s starts
-// with a marker, in any case.
+// declared maximum payload max would cut them. No request of s holds a
+// marker, in any case.
 func udpMarkers(s UDPScript, max int) [][]byte {
 	if !s.EndOnMarker {
 		return nil
 	}
-	for salt := 0; ; salt++ {
+	for salt := range maxMarkerSalt {
 		ms := make([][]byte, len(s.Sockets))
 		for i := range ms {
 			ms[i] = fmt.Appendf(nil, "UPCHECK END MARKER %d.%d", i, salt)
@@ -47,15 +49,20 @@ func udpMarkers(s UDPScript, max int) [][]byte {
 				return nil
 			}
 		}
-		if !anyStartsWithMarker(s, ms) {
+		if !anyHoldsMarker(s, ms) {
 			return ms
 		}
 	}
+	// Requests made of markers: listen for Quiet.
+	return nil
 }
 
-// anyStartsWithMarker reports whether a request of s starts with one of
-// markers, in any case.
-func anyStartsWithMarker(s UDPScript, markers [][]byte) bool {
+// maxMarkerSalt bounds the markers tried for a script.
+const maxMarkerSalt = 100
+
+// anyHoldsMarker reports whether a request of s holds one of markers, in
+// any case.
+func anyHoldsMarker(s UDPScript, markers [][]byte) bool {
 	for _, ss := range s.Sockets {
 		for _, d := range ss.Datagrams {
 			if markerOf(d, markers) >= 0 {
@@ -66,11 +73,14 @@ func anyStartsWithMarker(s UDPScript, markers [][]byte) bool {
 	return false
 }
 
-// markerOf returns the index of the marker d starts with, in any case, or
-// -1.
+// markerOf returns the index of the marker d holds, in any case, or -1.
 func markerOf(d []byte, markers [][]byte) int {
+	if len(markers) == 0 {
+		return -1
+	}
+	u := Upper(d)
 	for i, m := range markers {
-		if len(d) >= len(m) && bytes.Equal(Upper(d[:len(m)]), m) {
+		if bytes.Contains(u, m) {
 			return i
 		}
 	}

@@ -89,7 +89,7 @@ func TestEndOnMarkerPassesTheReference(t *testing.T) {
 	s := benchScript(true)
 	// A request that starts with what would be a marker is answered and
 	// judged as any other: the markers are chosen unlike it.
-	s.Sockets[0].Datagrams = append(s.Sockets[0].Datagrams, []byte("upcheck end marker 0.0 and more"))
+	s.Sockets[0].Datagrams = append(s.Sockets[0].Datagrams, []byte("upcheck end marker 0.0 and more"), []byte("and upcheck end marker 1.1"))
 	for range 5 {
 		if err := check.RunUDP(udpContext(t), e, s); err != nil {
 			t.Fatal(err)
@@ -97,7 +97,7 @@ func TestEndOnMarkerPassesTheReference(t *testing.T) {
 	}
 }
 
-func TestEndOnMarkerSeesDuplicatesAndExtras(t *testing.T) {
+func TestEndOnMarkerJudgesOnlyTheScript(t *testing.T) {
 	tests := []struct {
 		name  string
 		reply func([]byte) [][]byte
@@ -106,6 +106,9 @@ func TestEndOnMarkerSeesDuplicatesAndExtras(t *testing.T) {
 		{"twice", func(d []byte) [][]byte { u := check.Upper(d); return [][]byte{u, u} }, "UDP-ONCE"},
 		{"greeting after", func(d []byte) [][]byte { return [][]byte{check.Upper(d), []byte("bye")} }, "UDP-ONCE"},
 		{"padded", func(d []byte) [][]byte { return [][]byte{append(check.Upper(d), "!!"...)} }, "UDP-ONCE"},
+		// The marker's reply, behind the same header, is not judged: only
+		// the script's replies are, as damaged ones.
+		{"behind a header", func(d []byte) [][]byte { return [][]byte{append([]byte("ok "), check.Upper(d)...)} }, "UDP-BYTES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
