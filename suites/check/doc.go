@@ -17,7 +17,9 @@
 // The checks the cases are built on take their parameters directly
 // ([TCPEOF], [TCPChurn] with [ChurnParams], [UDPSize], ...), and scripts
 // ([TCPScript], [UDPScript]) describe any exchange, judged by symptom, for
-// the fuzzers.
+// the fuzzers, straight to the server or through a faulty network
+// ([RunTCPThroughProxy] with [NetFaults], [RunUDPThroughProxy] with
+// [UDPNetFaults]) whose faults the judges allow for.
 //
 // Every check bounds each network operation with a deadline scaled by
 // Env.Scale, caps what it reads, and reports in deterministic text (no ports,
