@@ -23,16 +23,16 @@ type UDPFaults struct {
 	Duplicate float64
 	// Reorder is the probability that a datagram is held back until the
 	// next datagram of the same client socket and direction has been
-	// passed on, or for ReorderHold if none comes.
+	// passed on, or for UDPConfig.ReorderHold if none comes.
 	Reorder float64
 	// Delay, if positive, holds each datagram back for a time drawn
 	// uniformly from [0, Delay]; datagrams may overtake each other so.
 	Delay time.Duration
 }
 
-// ReorderHold is the longest a datagram drawn for reordering waits for
-// the next one to overtake it.
-const ReorderHold = 10 * time.Millisecond
+// DefaultReorderHold is the longest a datagram drawn for reordering waits
+// for the next one to overtake it, unless UDPConfig.ReorderHold says.
+const DefaultReorderHold = 10 * time.Millisecond
 
 func (f UDPFaults) validate(dir string) error {
 	for _, p := range []struct {
@@ -60,12 +60,18 @@ type UDPConfig struct {
 	// Up holds the faults of the client-to-server direction, Down those of
 	// the server-to-client direction.
 	Up, Down UDPFaults
+	// ReorderHold is the longest a datagram drawn for reordering waits
+	// for the next one; 0 means DefaultReorderHold.
+	ReorderHold time.Duration
 	// Trace, if not nil, is called for every UDPEvent, with the proxy's
 	// lock held: it must return quickly and not call the proxy.
 	Trace func(UDPEvent)
 }
 
 func (c UDPConfig) validate() error {
+	if c.ReorderHold < 0 {
+		return fmt.Errorf("faultproxy: ReorderHold %v is negative", c.ReorderHold)
+	}
 	if err := c.Up.validate("Up"); err != nil {
 		return err
 	}
@@ -410,7 +416,11 @@ func (p *UDPProxy) passLocked(f *udpFlow, dir Direction, data []byte, side bool)
 		ev.Kind = Reordered
 		p.traceLocked(ev)
 		f.held[dir] = pd
-		p.holdLocked(pd, ReorderHold)
+		hold := p.cfg.ReorderHold
+		if hold == 0 {
+			hold = DefaultReorderHold
+		}
+		p.holdLocked(pd, hold)
 	case ft.delay > 0:
 		ev.Kind, ev.Delay = Delayed, ft.delay
 		p.traceLocked(ev)

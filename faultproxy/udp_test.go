@@ -200,7 +200,9 @@ func TestUDPProxyFaultsAreDrawnFromTheSeed(t *testing.T) {
 }
 
 func TestUDPProxyReorders(t *testing.T) {
-	recv, ev := faultyRun(t, faultproxy.UDPConfig{Up: faultproxy.UDPFaults{Reorder: 1}}, []string{"a", "b", "c", "d"})
+	// Held long enough that the next datagram always comes first.
+	cfg := faultproxy.UDPConfig{Up: faultproxy.UDPFaults{Reorder: 1}, ReorderHold: ioTimeout}
+	recv, ev := faultyRun(t, cfg, []string{"a", "b", "c", "d"})
 	// a is held and overtaken by b, which is not held (a is); then c
 	// is held and overtaken by d.
 	if want := []string{"b", "a", "d", "c"}; !slices.Equal(recv, want) {
@@ -301,6 +303,7 @@ func TestUDPConfigValidation(t *testing.T) {
 		{Up: faultproxy.UDPFaults{Drop: -0.1}},
 		{Down: faultproxy.UDPFaults{Duplicate: 1.5}},
 		{Up: faultproxy.UDPFaults{Delay: -time.Second}},
+		{ReorderHold: -time.Second},
 	} {
 		if p, err := faultproxy.NewUDP("127.0.0.1:9", cfg); err == nil {
 			p.Close()

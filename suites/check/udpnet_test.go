@@ -59,11 +59,20 @@ func TestUDPThroughProxyFindsTheServersFaults(t *testing.T) {
 				{Datagrams: [][]byte{[]byte("one"), []byte("two")}, Burst: true},
 				{Datagrams: [][]byte{[]byte("three")}},
 			}}
+			// The network may hide the fault from a case (dropping
+			// every duplicate, say), never blame another requirement.
+			found := 0
 			for seed := range int64(4) {
 				err := check.RunUDPThroughProxy(udpContext(t), e, s, harshNet(seed))
-				if got := check.AsViolations(err).IDs(); !slices.Equal(got, []string{tt.want}) {
-					t.Fatalf("seed %d: violated %v, want [%s]: %v", seed, got, tt.want, err)
+				switch got := check.AsViolations(err).IDs(); {
+				case slices.Equal(got, []string{tt.want}):
+					found++
+				case err != nil:
+					t.Errorf("seed %d: violated %v, want [%s]: %v", seed, got, tt.want, err)
 				}
+			}
+			if found < 3 {
+				t.Errorf("%s found in %d of 4 networks", tt.want, found)
 			}
 		})
 	}
