@@ -41,7 +41,7 @@ func runUDP(ctx context.Context, e Env, s UDPScript, n *udpNet) error {
 	keep := udpKeep(s)
 	markers := udpMarkers(s, e.udpMax())
 	for i, ss := range s.Sockets {
-		r, err := openUDPRun(ctx, via, i, ss, keep)
+		r, err := openUDPRun(ctx, via, i, ss, keep, n != nil)
 		if err != nil {
 			return fmt.Errorf("check: opening UDP socket %d: %s", i, clients.DescribeErr(err))
 		}
@@ -175,7 +175,7 @@ type udpRun struct {
 	strays int   // received datagrams that are no expected reply
 }
 
-func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep int) (*udpRun, error) {
+func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep int, proxied bool) (*udpRun, error) {
 	var c *clients.UDPConn
 	var err error
 	if ss.Connected {
@@ -206,7 +206,13 @@ func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep in
 	r.live = make([]int, r.groups.n)
 	// Keep every reply a conforming server could send (one per try) and
 	// some extras to show a misbehaving one; count the rest.
-	r.recv = clients.NewReceiver(c, keep, UDPTries*n+64)
+	limit := UDPTries*n + 64
+	if proxied {
+		// Through a network, a request is also sent again after each drop,
+		// and any datagram may come twice.
+		limit = 2*(UDPTries+maxNetResends)*n + 64
+	}
+	r.recv = clients.NewReceiver(c, keep, limit)
 	e.logf("udp socket %d (connected %v): %s -> %s, %d datagrams", idx, ss.Connected, c.Conn.LocalAddr(), c.Remote, n)
 	return r, nil
 }
