@@ -15,7 +15,8 @@
 //     test of a timeout, for the servers and the clients).
 //  1. the network: servers (the reference servers, servers/serverstest),
 //     clients (clients/load, the load engine) and faultproxy (a TCP proxy
-//     that splits, delays and resets).
+//     that splits, delays and resets, and its UDP twin that drops,
+//     duplicates, reorders and delays datagrams).
 //  2. the conformance library: suites/check (the checks and the judges),
 //     suites/target (the way to the server under test), suites/report (the
 //     report).

@@ -21,4 +21,14 @@
 // Every random choice comes from math/rand/v2 generators seeded from
 // Config.Seed, the connection's index and the direction, so a run with the
 // same seed and the same traffic makes the same choices and can be replayed.
+//
+// UDPProxy is its twin for datagrams (NewUDP): it drops, duplicates,
+// reorders and delays datagrams in each direction (UDPFaults), each
+// datagram's fate drawn from UDPConfig.Seed, its direction, its payload and
+// how often that payload went that way before, and reports each fault it
+// injects as a UDPEvent. Each client socket gets a relay socket of its own
+// toward the server, so the server sees a source per client socket; what
+// the server sends from another address than its own reaches the client
+// from the proxy's other address, so a client still sees where a reply
+// came from.
 package faultproxy

@@ -26,6 +26,9 @@ func (c *Case) String() string {
 	if c.Net != nil {
 		lines = append(lines, "network: "+c.Net.String())
 	}
+	if c.UDPNet != nil {
+		lines = append(lines, "network: "+c.UDPNet.String())
+	}
 	if len(lines) == 0 {
 		return "no script"
 	}
@@ -42,7 +45,7 @@ func (c *Case) GoString() string {
 	if c.UDP != nil {
 		what = append(what, count(len(c.UDP.Sockets), "UDP socket"))
 	}
-	if c.Net != nil {
+	if c.Net != nil || c.UDPNet != nil {
 		what = append(what, "a faulty network")
 	}
 	return "(" + strings.Join(what, ", ") + ")\n" + c.String()

@@ -54,6 +54,7 @@ var udpSituations = []situation{
 	{"connected socket", anySocket(func(s check.UDPSocketScript) bool { return s.Connected })},
 	{"unconnected socket", anySocket(func(s check.UDPSocketScript) bool { return !s.Connected })},
 	{"concurrent sockets", func(c *Case, _ int) bool { return len(c.UDP.Sockets) > 1 }},
+	{"through a faulty network", func(c *Case, _ int) bool { return c.UDPNet != nil }},
 }
 
 // situationsOf returns the situations c can reach.

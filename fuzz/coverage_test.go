@@ -74,7 +74,11 @@ func TestUDPSituations(t *testing.T) {
 		udp(check.UDPSocketScript{Connected: true, Datagrams: [][]byte{d(0), d(100)}}),
 		udp(check.UDPSocketScript{Burst: true, Datagrams: [][]byte{d(101), d(1)}}, check.UDPSocketScript{Burst: true, Datagrams: [][]byte{d(1)}}),
 	)
-	want := []string{"empty datagram=1", "datagram of the maximum size=1", "datagram of the maximum size + 1=1", "burst=1", "connected socket=1", "unconnected socket=1", "concurrent sockets=1"}
+	net := udp(check.UDPSocketScript{Datagrams: [][]byte{d(1)}})
+	net.UDPNet = &check.UDPNetFaults{}
+	got = append(got, counted(net)...)
+	want := []string{"empty datagram=1", "datagram of the maximum size=1", "datagram of the maximum size + 1=1", "burst=1", "connected socket=1", "unconnected socket=1", "concurrent sockets=1",
+		"unconnected socket=1", "through a faulty network=1"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("counted %q, want %q", got, want)
 	}
@@ -106,7 +110,7 @@ func TestExplorerProgress(t *testing.T) {
 	}
 	x := r.explored()
 	line := x.Line(fuzzspec.ExploredPrefix)
-	wantLine := `explored: {"property":"UDPScripts","cases":5,"checks":100,"failures":1,"seconds":10,"situations":[{"name":"empty datagram","cases":5},{"name":"datagram of the maximum size","cases":0},{"name":"datagram of the maximum size + 1","cases":0},{"name":"burst","cases":0},{"name":"connected socket","cases":0},{"name":"unconnected socket","cases":5},{"name":"concurrent sockets","cases":0}]}`
+	wantLine := `explored: {"property":"UDPScripts","cases":5,"checks":100,"failures":1,"seconds":10,"situations":[{"name":"empty datagram","cases":5},{"name":"datagram of the maximum size","cases":0},{"name":"datagram of the maximum size + 1","cases":0},{"name":"burst","cases":0},{"name":"connected socket","cases":0},{"name":"unconnected socket","cases":5},{"name":"concurrent sockets","cases":0},{"name":"through a faulty network","cases":0}]}`
 	if line != wantLine {
 		t.Errorf("explored line\n%s\nwant\n%s", line, wantLine)
 	}

@@ -155,15 +155,25 @@ func burstWindow(ds [][]byte) int {
 	return w
 }
 
-// UDPScriptGen draws one to four sockets.
+// UDPScriptGen draws one to four sockets. Most scripts end on a marker
+// exchange (check.UDPScript.EndOnMarker), which takes milliseconds; one in
+// quietEvery listens for a whole Quiet period instead, for the duplicates
+// and extras a server sends late.
 func UDPScriptGen(udpMax int) *rapid.Generator[check.UDPScript] {
 	if udpMax <= 0 {
 		udpMax = check.DefaultUDPMax
 	}
 	return rapid.Custom(func(t *rapid.T) check.UDPScript {
-		return check.UDPScript{Case: "fuzz", Sockets: rapid.SliceOfN(UDPSocketGen(udpMax), 1, 4).Draw(t, "sockets")}
+		s := check.UDPScript{Case: "fuzz", Sockets: rapid.SliceOfN(UDPSocketGen(udpMax), 1, 4).Draw(t, "sockets")}
+		// The last value (not 0) listens for Quiet, so that shrinking
+		// ends on the marker when the failure does not need the wait.
+		s.EndOnMarker = rapid.IntRange(0, quietEvery-1).Draw(t, "quiet") != quietEvery-1
+		return s
 	})
 }
+
+// quietEvery: one UDP script in quietEvery listens for a whole Quiet period.
+const quietEvery = 16
 
 // Limits of the drawn network faults: a case through the proxy must still
 // finish well within caseTimeout and nativeTimeout. A delay is drawn only

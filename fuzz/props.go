@@ -131,7 +131,11 @@ func TCPCases(e check.Env) *rapid.Generator[*Case] {
 // connected or not, sent one by one or in bursts, and judges them with
 // check.RunUDP: each reply is upper of one request of that socket
 // (truncated at the declared maximum), at most one per datagram, from the
-// server's address.
+// server's address. One case in four goes through a network with faults
+// drawn too (UDPNetFaultsGen: datagrams dropped, duplicated, reordered,
+// delayed) and is judged by check.RunUDPThroughProxy, which knows what
+// the network did; shrinking drops the network when the failure does not
+// need it.
 func UDPScripts(e check.Env, h Hooks) func(*rapid.T) {
 	m := h.mem()
 	return func(t *rapid.T) {
@@ -151,7 +155,14 @@ func UDPCases(e check.Env) *rapid.Generator[*Case] {
 	}
 	return rapid.Custom(func(t *rapid.T) *Case {
 		s := UDPScriptGen(e.UDPMax).Draw(t, "script")
-		return &Case{UDP: &s}
+		c := &Case{UDP: &s}
+		// 3 (not 0) draws a network, so that shrinking leaves it out.
+		if rapid.IntRange(0, 3).Draw(t, "network") == 3 {
+			f := UDPNetFaultsGen().Draw(t, "faults")
+			c.UDPNet = &f
+			s.Case += "; " + f.String()
+		}
+		return c
 	})
 }
 

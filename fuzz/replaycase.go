@@ -26,6 +26,10 @@ type Case struct {
 	// Net, with TCP, runs the script through a fault-injecting proxy
 	// that mangles the network as it says (check.RunTCPThroughProxy).
 	Net *check.NetFaults `json:"net,omitempty"`
+	// UDPNet, with UDP, runs the script through a fault-injecting UDP
+	// proxy that drops, duplicates, reorders and delays datagrams as it
+	// says (check.RunUDPThroughProxy).
+	UDPNet *check.UDPNetFaults `json:"udp_net,omitempty"`
 }
 
 // Run replays c against e and returns the violations it observes now.
@@ -35,6 +39,8 @@ func (c *Case) Run(ctx context.Context, e check.Env) error {
 		return check.RunTCPThroughProxy(ctx, e, *c.TCP, *c.Net)
 	case c.TCP != nil:
 		return check.RunTCP(ctx, e, *c.TCP)
+	case c.UDP != nil && c.UDPNet != nil:
+		return check.RunUDPThroughProxy(ctx, e, *c.UDP, *c.UDPNet)
 	case c.UDP != nil:
 		return check.RunUDP(ctx, e, *c.UDP)
 	}

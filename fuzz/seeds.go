@@ -57,10 +57,11 @@ func TCPStreamScript(data []byte, chunk uint16) *check.TCPScript {
 }
 
 // UDPDatagramScript is the one-datagram script of the byte-driven UDP fuzz
-// target: data, cut to the largest IPv4 UDP payload.
+// target: data, cut to the largest IPv4 UDP payload. It ends on a marker
+// exchange (check.UDPScript.EndOnMarker), so an input takes milliseconds.
 func UDPDatagramScript(data []byte) *check.UDPScript {
 	if len(data) > check.MaxUDPPayload {
 		data = data[:check.MaxUDPPayload]
 	}
-	return &check.UDPScript{Case: "one datagram", Sockets: []check.UDPSocketScript{{Datagrams: [][]byte{data}}}}
+	return &check.UDPScript{Case: "one datagram", EndOnMarker: true, Sockets: []check.UDPSocketScript{{Datagrams: [][]byte{data}}}}
 }

@@ -17,7 +17,10 @@
 // The checks the cases are built on take their parameters directly
 // ([TCPEOF], [TCPChurn] with [ChurnParams], [UDPSize], ...), and scripts
 // ([TCPScript], [UDPScript]) describe any exchange, judged by symptom, for
-// the fuzzers. A script reads as the steps a person would type
+// the fuzzers, straight to the server or through a faulty network
+// ([RunTCPThroughProxy] with [NetFaults], [RunUDPThroughProxy] with
+// [UDPNetFaults]) whose faults the judges allow for.
+// A script reads as the steps a person would type
 // ([TCPScript.String]) and saves as JSON with named operations and bytes
 // shown as text or hex (scripttext.go).
 //

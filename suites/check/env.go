@@ -24,6 +24,9 @@ const (
 	// Quiet is how long the UDP checks listen for datagrams that should
 	// not come (duplicates, extras) once every expected reply has arrived.
 	Quiet = 300 * time.Millisecond
+	// MarkerQuiet is how long a socket of a script that ends on a marker
+	// (UDPScript.EndOnMarker) listens on once the marker's reply has come.
+	MarkerQuiet = 10 * time.Millisecond
 )
 
 // Env says where the server under test listens and how patient to be.

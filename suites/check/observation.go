@@ -71,6 +71,12 @@ type udpSocketObs struct {
 	sends     []int              // successful sends per request
 	got       []clients.Datagram // every datagram received, in order, up to the receiver's limit
 	dropped   int                // datagrams received beyond the receiver's limit
+	// markerReplies counts the replies to end markers (udpmarker.go),
+	// which are not in got and are not judged.
+	markerReplies int
+	// net is what a network between the socket and the server did to its
+	// datagrams (RunUDPThroughProxy); nil without one.
+	net *udpNetRecord
 }
 
 // udpObs is what every socket of a script observed.
@@ -87,7 +93,7 @@ type udpObs struct {
 // (spent): a server seen silent.
 func (o udpObs) silence() (answered, spent bool) {
 	for _, so := range o.sockets {
-		if len(so.got) > 0 || so.dropped > 0 {
+		if len(so.got) > 0 || so.dropped > 0 || so.markerReplies > 0 {
 			return true, false
 		}
 		for _, n := range so.tries {

@@ -6,11 +6,16 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // udpSock is one socket's observation as the judge reads it.
 type udpSock struct {
 	*udpSocketObs
+	// got is what the socket received, less the copies a network made
+	// (udpNetRecord.withoutCopies).
+	got    []clients.Datagram
 	wants  [][]byte // the reply each request must get
 	groups udpGroups
 	sends  []int // successful sends per group
@@ -101,7 +106,7 @@ func newUDPJudge(s UDPScript, max int, o udpObs) *udpJudge {
 // newUDPSock reads a socket's observation for a server whose declared
 // maximum payload is max.
 func newUDPSock(so *udpSocketObs, max int) *udpSock {
-	sk := &udpSock{udpSocketObs: so, wants: make([][]byte, len(so.reqs))}
+	sk := &udpSock{udpSocketObs: so, got: so.net.withoutCopies(so.got), wants: make([][]byte, len(so.reqs))}
 	for k, req := range so.reqs {
 		sk.wants[k] = udpWant(req, max)
 	}
@@ -343,10 +348,14 @@ func (j *udpJudge) judgeCounts(i int, counts []int) (missing []int) {
 	sk := j.socks[i]
 	for k := range sk.reqs {
 		g := sk.groups.of[k]
-		if sk.groups.rank[k] == 0 && counts[g] > sk.sends[g] {
+		copies, _ := sk.requestCopies(g)
+		if sk.groups.rank[k] == 0 && counts[g] > sk.sends[g]+copies {
+			observed := fmt.Sprintf("%d replies to %s", counts[g], plural(sk.sends[g], "send"))
+			if copies > 0 {
+				observed += fmt.Sprintf(" and %d the network made of them", copies)
+			}
 			j.add(udpFinding{socket: i, datagram: k, id: "UDP-ONCE", kind: "duplicate",
-				expected: "at most one reply per datagram sent",
-				observed: fmt.Sprintf("%d replies to %s", counts[g], plural(sk.sends[g], "send"))})
+				expected: "at most one reply per datagram sent", observed: observed})
 		}
 		if sk.tries[k] > 0 && counts[g] <= sk.groups.rank[k] {
 			missing = append(missing, k)
@@ -374,6 +383,9 @@ func (j *udpJudge) judgeMissing(i, k int, missing []int) {
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-SOURCE", kind: "missing",
 			expected: "a reply on a connected socket, which accepts only datagrams from the server's address",
 			observed: fmt.Sprintf("%s; replies come from %s", observed, j.sourceSeen)})
+	case sk.networkLost(k):
+		// The network dropped the request or its reply: a loss, which
+		// is no violation.
 	case len(req) == 0 && len(sk.got) == 0 && len(missing) > 1:
 		// Nothing came back to this socket at all: its silence is the
 		// round trip's (the other request's finding), and says nothing of

@@ -17,7 +17,19 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 	if e.UDP == "" {
 		return errors.New("check: no UDP address to check")
 	}
+	return runUDP(ctx, e, s, nil)
+}
+
+// runUDP runs s against e.UDP, its sockets sending through the network n
+// (nil: straight to the server), and returns every violation it observed.
+func runUDP(ctx context.Context, e Env, s UDPScript, n *udpNet) error {
 	start := time.Now()
+	via := e
+	if n != nil {
+		// The sockets send to the proxy; what it drops is no sign of a
+		// silent server.
+		via.UDP, via.Silence = n.p.Addr(), nil
+	}
 	runs := make([]*udpRun, len(s.Sockets))
 	defer func() {
 		for _, r := range runs {
@@ -27,21 +39,29 @@ func RunUDP(ctx context.Context, e Env, s UDPScript) error {
 		}
 	}()
 	keep := udpKeep(s)
+	markers := udpMarkers(s, e.udpMax())
 	for i, ss := range s.Sockets {
-		r, err := openUDPRun(ctx, e, i, ss, keep)
+		r, err := openUDPRun(ctx, via, i, ss, keep, n != nil)
 		if err != nil {
 			return fmt.Errorf("check: opening UDP socket %d: %s", i, clients.DescribeErr(err))
 		}
 		r.patient = len(s.Sockets) > patientSockets
+		r.markers = markers
+		if n != nil {
+			r.loss = n.lossOf(r.local())
+		}
 		runs[i] = r
 	}
 	obs := exchangeAll(ctx, runs)
 	e.logf("udp script %q: %d sockets exchanged in %v", s.Case, len(runs), time.Since(start).Round(time.Millisecond))
+	if n != nil {
+		attachNet(obs, runs, n.finish(e.Logf))
+	}
 	if err := ctxDone(ctx); err != nil {
 		// An unfinished exchange says nothing about the server.
 		return fmt.Errorf("check: UDP script interrupted: %w", err)
 	}
-	if answered, spent := obs.silence(); answered || spent {
+	if answered, spent := obs.silence(); n == nil && (answered || spent) {
 		e.Silence.note(e.UDP, answered)
 	}
 	if needsSourceProbe(s, e.udpMax(), obs) {
@@ -79,7 +99,8 @@ func udpKeep(s UDPScript) int {
 }
 
 // exchangeAll runs every socket's exchange at once, then lets every socket
-// listen for a Quiet period, and returns what they observed.
+// listen for a Quiet period (or end on its marker: see settle), and returns
+// what they observed.
 func exchangeAll(ctx context.Context, runs []*udpRun) udpObs {
 	all := make([][][]byte, len(runs))
 	for i, r := range runs {
@@ -95,7 +116,7 @@ func exchangeAll(ctx context.Context, runs []*udpRun) udpObs {
 	}
 	wg.Wait()
 	for _, r := range runs {
-		wg.Go(func() { r.quiet(ctx) })
+		wg.Go(func() { r.settle(ctx) })
 	}
 	wg.Wait()
 	var obs udpObs
@@ -136,6 +157,15 @@ type udpRun struct {
 	// patient: the script loads the server with many sockets at once, so
 	// later tries wait longer (tryWait).
 	patient bool
+	// markers are the script's end markers, one per socket, or nil when
+	// the script listens for a Quiet period instead (udpMarkers).
+	markers [][]byte
+	// loss, through a faulty network, reports the datagrams it drops, so
+	// that they are sent again at once (repairLoss); nil without one.
+	loss *udpLoss
+	// sendMu guards the counts of tries and sends, and netResends.
+	sendMu     sync.Mutex
+	netResends []int // per request: sends again after a drop
 
 	udpSocketObs
 
@@ -145,7 +175,7 @@ type udpRun struct {
 	strays int   // received datagrams that are no expected reply
 }
 
-func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep int) (*udpRun, error) {
+func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep int, proxied bool) (*udpRun, error) {
 	var c *clients.UDPConn
 	var err error
 	if ss.Connected {
@@ -163,6 +193,7 @@ func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep in
 		e: e, idx: idx, script: ss, conn: c, wants: make([][]byte, n), maxTries: e.Silence.udpTries(e.UDP),
 		udpSocketObs: udpSocketObs{connected: ss.Connected, server: c.Remote,
 			reqs: make([][]byte, n), tries: make([]int, n), sends: make([]int, n)},
+		netResends: make([]int, n),
 	}
 	for k, d := range ss.Datagrams {
 		if len(d) > MaxUDPPayload {
@@ -175,7 +206,13 @@ func openUDPRun(ctx context.Context, e Env, idx int, ss UDPSocketScript, keep in
 	r.live = make([]int, r.groups.n)
 	// Keep every reply a conforming server could send (one per try) and
 	// some extras to show a misbehaving one; count the rest.
-	r.recv = clients.NewReceiver(c, keep, UDPTries*n+64)
+	limit := UDPTries*n + 64
+	if proxied {
+		// Through a network, a request is also sent again after each drop,
+		// and any datagram may come twice.
+		limit = 2*(UDPTries+maxNetResends)*n + 64
+	}
+	r.recv = clients.NewReceiver(c, keep, limit)
 	e.logf("udp socket %d (connected %v): %s -> %s, %d datagrams", idx, ss.Connected, c.Conn.LocalAddr(), c.Remote, n)
 	return r, nil
 }
@@ -220,6 +257,8 @@ func (r *udpRun) strayMark() int {
 }
 
 func (r *udpRun) send(k int) {
+	r.sendMu.Lock()
+	defer r.sendMu.Unlock()
 	r.tries[k]++
 	if err := r.conn.Send(r.reqs[k]); err != nil {
 		r.e.logf("udp socket %d datagram %d: send %d failed: %v", r.idx, k, r.tries[k], err)
@@ -292,6 +331,18 @@ func (r *udpRun) run(ctx context.Context) {
 	for k := range all {
 		all[k] = k
 	}
+	if r.loss != nil {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.repairLoss(stop)
+		}()
+		defer func() {
+			close(stop)
+			<-done
+		}()
+	}
 	w := 1
 	if r.script.Burst {
 		w = r.script.Window
@@ -314,9 +365,12 @@ func (r *udpRun) quiet(ctx context.Context) {
 	r.recv.Quiet(qctx, r.e.T(Quiet))
 }
 
-// stop ends the receiver and keeps what it got.
+// stop ends the receiver and keeps what it got, the markers' replies set
+// apart.
 func (r *udpRun) stop() {
-	r.got, r.dropped = r.recv.Stop()
+	got, dropped := r.recv.Stop()
+	r.got, r.markerReplies = splitMarkers(got, r.markers)
+	r.dropped = dropped
 }
 
 func (r *udpRun) close() {

@@ -97,6 +97,16 @@ type UDPScript struct {
 	// SkipFinalProbe leaves out the closing check that a fresh socket is
 	// still answered.
 	SkipFinalProbe bool `json:"skip_final_probe,omitempty"`
+	// EndOnMarker ends the listening after the exchange on a marker
+	// instead of a Quiet period: each socket that got a reply sends one
+	// more datagram, a marker no request resembles, and listens until its
+	// reply has come and then for MarkerQuiet more (see udpmarker.go). A
+	// server answers in order more often than not, so what it sent before
+	// the marker's reply has very likely come by then; anything later
+	// (a duplicate sent long after) goes unseen, never blamed. The markers
+	// and their replies are not judged. The fuzzers set it on most cases:
+	// a case then ends in milliseconds rather than Quiet.
+	EndOnMarker bool `json:"end_on_marker,omitempty"`
 }
 
 // udpWant returns the reply req must get: upper of its first max bytes.
