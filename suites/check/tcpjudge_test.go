@@ -131,9 +131,10 @@ func TestJudgeTCP(t *testing.T) {
 				o.endErr = errors.New("read tcp 127.0.0.1:5000->127.0.0.1:6000: no buffer space")
 			})},
 			"TCP-EOF [c]: expected EOF after the reply; observed the stream ended with an error: read tcp ADDR->ADDR: no buffer space; connection 0, after 2 reply bytes"},
-		{"the script's ID over the symptom's", TCPScript{ID: "TCP-ROUNDTRIP", Case: "c"},
+		// A wrong byte value is TCP-BYTES's, whichever script sees it.
+		{"the symptom's ID over the script's", TCPScript{ID: "TCP-ROUNDTRIP", Case: "c"},
 			[]*tcpConnObs{tconn("hello", "HELlO", clients.EndEOF, tw("hello"), tHalfClose)},
-			"TCP-ROUNDTRIP [c]: expected upper(request), 5 bytes; observed byte 0x6c ('l') not uppercased; " +
+			"TCP-BYTES [c]: expected upper(request), 5 bytes; observed byte 0x6c ('l') not uppercased; " +
 				"connection 0, first difference at offset 3: want 48 45 4c|4c 4f (end), got 48 45 4c|6c 4f (end)"},
 		{"one violation per connection", s,
 			[]*tcpConnObs{
@@ -214,7 +215,7 @@ func TestJudgeProxied(t *testing.T) {
 		{"reply cut before the proxy's reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABC")}, injected: map[int]bool{0: true}},
 			"TCP-RESET [c]: expected 5 bytes of upper(request), then the proxy's reset; observed 3 bytes, then a reset; connection 0, 10 bytes sent"},
 		{"a wrong byte before the reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABcDE")}, injected: map[int]bool{0: true}},
-			"TCP-RESET [c]: expected upper(request), 10 bytes; observed byte 0x63 ('c') not uppercased; " +
+			"TCP-BYTES [c]: expected upper(request), 10 bytes; observed byte 0x63 ('c') not uppercased; " +
 				"connection 0, first difference at offset 2: want 41 42|43 44 45 46 47 48 49 4a (end), got 41 42|63 44 45 (end)"},
 		// The server's own reset after the half-close, its reply
 		// unfinished, breaks TCP-EOF, whatever the script checks.

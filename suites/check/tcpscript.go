@@ -81,6 +81,11 @@ type TCPScript struct {
 	// after it): without it, silence among several connections says
 	// nothing about concurrency.
 	served bool
+	// midStream says a connection that got part of its reply before its
+	// stream ended lost the rest in the stream, not at its end: a new
+	// connection that waited for the same request's reply did not get it
+	// whole either (see lostMidStream).
+	midStream bool
 }
 
 // concurrent reports whether s's connections run alongside others: its
