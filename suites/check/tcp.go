@@ -120,33 +120,42 @@ func TCPReset(ctx context.Context, e Env, c ResetCase) error {
 	})
 }
 
-// Provoke causes, alone, the event of requirement req that a case needing
-// it (Case.Needs) causes among others, and reports whether it knows how:
-// for TCP-RESET a new connection writes a request and resets at once. The
-// caller then sees whether the server survived it.
+// Provoke causes, alone, the events of requirement req that a case
+// needing it (Case.Needs) causes among others, and reports whether it
+// knows how: for TCP-RESET, provokeTimes new connections one after another
+// each write a request of 64 KiB and reset at once, while the server
+// reads it or writes its reply. The caller then sees whether the server
+// survived them.
 func Provoke(ctx context.Context, e Env, req Req) bool {
 	if req != ReqTCPReset || e.TCP == "" {
 		return false
 	}
-	dctx, cancel := e.within(ctx, DialTimeout)
-	defer cancel()
-	c, err := clients.DialTCP(dctx, e.TCP)
-	if err != nil {
-		return false
+	done := 0
+	for i := range provokeTimes {
+		dctx, cancel := e.within(ctx, DialTimeout)
+		c, err := clients.DialTCP(dctx, e.TCP)
+		if err == nil && c.Write(dctx, clients.Payload(i, 64<<10)) == nil {
+			done++
+		}
+		cancel()
+		if c != nil {
+			c.Reset()
+		}
+		if err != nil {
+			break
+		}
 	}
-	if err := c.Write(dctx, clients.Payload(0, 24)); err != nil {
-		c.Close()
-		return false
-	}
-	c.Reset()
-	// Give the server a moment to read the reset.
+	// Give the server a moment to take in the resets.
 	clients.Sleep(ctx, e.T(provokeWait))
-	return true
+	return done > 0
 }
 
-// provokeWait is how long, before Env.Scale, Provoke leaves the server to
-// take in its event.
-const provokeWait = 200 * time.Millisecond
+// How Provoke causes its events: how many times, and how long, before
+// Env.Scale, it then leaves the server to take them in.
+const (
+	provokeTimes = 10
+	provokeWait  = 200 * time.Millisecond
+)
 
 // DisconnectCase says how a client vanishes.
 type DisconnectCase int

@@ -365,6 +365,8 @@ func classifyWrong(sent, want, got []byte, d int, wants [][]byte, idx int) (id, 
 		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x (%q) not uppercased", in, in)
 	case !isLower(in) && out != in:
 		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x changed to 0x%02x", in, out)
+	case isLower(in):
+		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x (%q) became 0x%02x", in, in, out)
 	}
 	return "TCP-STREAM", fmt.Sprintf("reply differs from upper(request) from offset %d", d)
 }

@@ -356,6 +356,7 @@ func (t *Target) healthyCommand(id string) error {
 	}
 	p, s := t.proc, t.settings
 	how := ""
+	unservedDown := false
 	if !p.exited() {
 		if t.tcpAddr == "" || t.tcpProbe.Silent != "" {
 			// UDP only, or TCP never answered: nothing but the exit to
@@ -368,7 +369,7 @@ func (t *Target) healthyCommand(id string) error {
 		}
 		var unserved *unservedError
 		if errors.As(refused, &unserved) {
-			how = unserved.Error()
+			how, unservedDown = unserved.Error(), true
 		} else if refused != nil {
 			// Nothing listens: the server is going. Wait for its exit
 			// to be sure what happened.
@@ -387,7 +388,7 @@ func (t *Target) healthyCommand(id string) error {
 	} else {
 		p.stop()
 	}
-	derr := &DownError{ID: id, Reason: how, Output: p.lastOutput(OutputLines)}
+	derr := &DownError{ID: id, Reason: how, Output: p.lastOutput(OutputLines), Unserved: unservedDown}
 	t.out.add(fmt.Sprintf("upcheck: server %s while checking %s; restarting it", how, id))
 	t.log.Warn("server command went away; restarting it", "id", id, "how", how, "pid", p.pid)
 	t.proc = nil
