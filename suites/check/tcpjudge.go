@@ -141,7 +141,9 @@ func connWhere(idx, step int, extra string) string {
 // connection breaks TCP-ROUNDTRIP (open) or TCP-EOF (half-closed); silence
 // while other connections are open is a finding about service under load,
 // TCP-CONCURRENT's, unless an earlier check already explained it (s.has).
-// Wrong bytes, and a stream that ended short, are the script's own.
+// Wrong bytes break the rule their kind of difference breaks, whatever the
+// script checks (see classifyWrong); a write refused, or a Read cut by
+// the end of the stream, is the script's own.
 func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violations {
 	var vs Violations
 	want, got := wants[idx], o.got
