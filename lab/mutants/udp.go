@@ -86,11 +86,14 @@ func UDPNewSocket() *Mutant {
 // UDPNeverServed returns a UDP server that binds its port but never reads
 // from it, as when the goroutine meant to serve the socket is never
 // started: every datagram waits in the socket's buffer, unanswered, while
-// the TCP side is served. It breaks UDP-ROUNDTRIP.
+// the TCP side is served. It breaks UDP-ROUNDTRIP, and with it every UDP
+// rule: each needs replies, and a side that never answers fails them all
+// with what the start-up probe saw (SEMANTICS.md, "How the harness reaches
+// a target").
 func UDPNeverServed() *Mutant {
 	return &Mutant{
 		Name:   "UDPNeverServed",
-		Breaks: []string{"UDP-ROUNDTRIP"},
+		Breaks: []string{"UDP-ROUNDTRIP", "UDP-BYTES", "UDP-EMPTY", "UDP-SIZE", "UDP-SOURCE", "UDP-ONCE", "UDP-CONCURRENT", "UDP-SURVIVE"},
 		Bug:    "binds the UDP socket but never starts the loop that reads and answers it",
 		udp: func(p *proc, pc net.PacketConn) error {
 			<-p.Done()

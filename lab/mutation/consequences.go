@@ -25,6 +25,15 @@ var consequences = map[string]map[string]string{
 	"CrashOnWriteError": {
 		"TCP-RESET": "a reset while the server writes a large reply makes its next write fail, and the server panics",
 	},
+	"UDPNeverServed": {
+		"UDP-BYTES":      "a UDP side that never answers leaves no reply whose bytes could be right",
+		"UDP-EMPTY":      "a UDP side that never answers leaves the empty datagram unanswered too",
+		"UDP-SIZE":       "a UDP side that never answers returns no payload whole or cut",
+		"UDP-SOURCE":     "a UDP side that never answers sends no reply from the address it was sent to, so a connected client gets nothing",
+		"UDP-ONCE":       "a UDP side that never answers sends no reply per datagram, which the rule asks for exactly once",
+		"UDP-CONCURRENT": "a UDP side that never answers answers none of several sockets",
+		"UDP-SURVIVE":    "a UDP side that never answers answers no fresh socket after the events",
+	},
 	"UDPFirstPeer": {
 		"UDP-CONCURRENT": "of several clients only the first is answered, and the others' replies land on it",
 	},

@@ -49,6 +49,12 @@ type Case struct {
 	// Seen is what an INFO case reports when its check finds nothing to
 	// remark on.
 	Seen string
+	// Needs are the requirements whose events the case also causes (a
+	// case that resets some of its connections needs TCP-RESET): a
+	// server that goes away during the case, and goes away again when
+	// such an event is caused alone (see Provoke), is not judged on the
+	// case.
+	Needs []Req
 	// Check runs the case against e and returns what it found: nil,
 	// Violations (AsViolations), or an error that holds none when the case
 	// could not be judged (no address to check, an interrupted context).

@@ -214,6 +214,7 @@ func tcpCases(t *table, o Options) {
 	// kernel's doing, not a violation.
 	churn := ChurnParams{Sequential: 2000, Overlapping: 500, Parallel: 4, ResetEvery: 10}
 	t.add(Case{Req: ReqTCPChurn, Name: "serves 2000 sequential and 500 overlapping connections, every 10th reset", Serial: true, Timeout: HeavyCaseTimeout,
+		Needs: []Req{ReqTCPReset},
 		Check: func(ctx context.Context, e Env) error { return TCPChurn(ctx, e, churn) }})
 
 	// TCP-EMPTYWRITE (INFO): a zero-length write puts nothing on the wire,

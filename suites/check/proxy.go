@@ -217,6 +217,7 @@ func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
 	injected := maps.Clone(x.injected)
 	x.mu.Unlock()
 	s.served = s.beside || anyServed(conns)
+	s.midStream = lostMidStream(ctx, x.e, conns, func(i int) bool { return injected[i] })
 	vs := judgeProxied(s, x.f, proxiedObs{conns: conns, injected: injected, refused: x.p.Stats().DialErrors})
 	for _, f := range tcpFindings(s, conns, vs) {
 		x.e.Findings.Note(f)

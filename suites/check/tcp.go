@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -119,6 +120,43 @@ func TCPReset(ctx context.Context, e Env, c ResetCase) error {
 	})
 }
 
+// Provoke causes, alone, the events of requirement req that a case
+// needing it (Case.Needs) causes among others, and reports whether it
+// knows how: for TCP-RESET, provokeTimes new connections one after another
+// each write a request of 64 KiB and reset at once, while the server
+// reads it or writes its reply. The caller then sees whether the server
+// survived them.
+func Provoke(ctx context.Context, e Env, req Req) bool {
+	if req != ReqTCPReset || e.TCP == "" {
+		return false
+	}
+	done := 0
+	for i := range provokeTimes {
+		dctx, cancel := e.within(ctx, DialTimeout)
+		c, err := clients.DialTCP(dctx, e.TCP)
+		if err == nil && c.Write(dctx, clients.Payload(i, 64<<10)) == nil {
+			done++
+		}
+		cancel()
+		if c != nil {
+			c.Reset()
+		}
+		if err != nil {
+			break
+		}
+	}
+	// Give the server a moment to take in the resets.
+	clients.Sleep(ctx, e.T(provokeWait))
+	return done > 0
+}
+
+// How Provoke causes its events: how many times, and how long, before
+// Env.Scale, it then leaves the server to take them in.
+const (
+	provokeTimes = 10
+	provokeWait  = 200 * time.Millisecond
+)
+
 // DisconnectCase says how a client vanishes.
 type DisconnectCase int
 
@@ -179,14 +217,23 @@ func withBystander(ctx context.Context, e Env, req Req, kase string, event func(
 		return vs.Err()
 	}
 	defer by.Close()
+	// What the bystander sent and got so far, for judging its bytes as
+	// one stream.
+	var sent, gotAll []byte
 	bystander := func(when string, msg string, blame string) bool {
 		rctx, cancel := context.WithTimeout(ctx, e.wait(NoRoundTrip))
 		defer cancel()
 		got, err := by.RoundTrip(rctx, []byte(msg))
+		sent, gotAll = append(sent, msg...), append(gotAll, got...)
 		if want := Upper([]byte(msg)); err != nil || !bytes.Equal(got, want) {
 			obs := fmt.Sprintf("reply %q", got)
 			if err != nil {
 				obs += ", then " + clients.DescribeErr(err)
+			}
+			// Wrong bytes break the rule their kind of difference
+			// breaks (see classifyWrong), whatever the event.
+			if d := firstDiff(Upper(sent), gotAll); d >= 0 && d < len(gotAll) {
+				blame, _ = classifyWrong(sent, Upper(sent), gotAll, d, nil, 0)
 			}
 			vs.add(blame, kase, fmt.Sprintf("the bystander's %q answered with %q", msg, want), obs, "bystander connection, "+when)
 			return false
@@ -207,14 +254,71 @@ func withBystander(ctx context.Context, e Env, req Req, kase string, event func(
 			vs.add(id, kase, "the event to run", clients.DescribeErr(err), "")
 		}
 	}
-	bystander("after the event", "bystander after", id)
+	if !bystander("after the event", "bystander after", id) && len(vs) > 0 && strings.HasPrefix(vs[len(vs)-1].Observed, `reply ""`) && repliesGoElsewhere(ctx, e) {
+		// The bystander's reply went to another connection: not the
+		// event's doing, but the server's mixing up of connections.
+		last := vs[len(vs)-1]
+		last.ID = string(ReqTCPIsolation)
+		last.Observed += "; and without any event, the reply to an open connection's request arrives on a connection opened after it"
+	}
 	// The bystander goes before the new connection is tried: a server
 	// that serves one connection at a time serves it then.
 	by.Close()
 	if err := probeTCP(ctx, e); err != nil {
-		vs.add(id, kase, "a new connection served after the event", err.Error(), "new connection")
+		vs.add(probeID(id, err), kase, "a new connection served after the event", err.Error(), "new connection")
 	}
 	return vs.Err()
+}
+
+// repliesGoElsewhere reports whether, with two connections served, the
+// first one's next request is answered on the second: replies sent to the
+// wrong connection (TCP-ISOLATION).
+func repliesGoElsewhere(ctx context.Context, e Env) bool {
+	dial := func() *clients.TCPConn {
+		dctx, cancel := e.within(ctx, DialTimeout)
+		defer cancel()
+		c, err := clients.DialTCP(dctx, e.TCP)
+		if err != nil {
+			return nil
+		}
+		return c
+	}
+	first := dial()
+	if first == nil {
+		return false
+	}
+	defer first.Close()
+	rctx, cancel := context.WithTimeout(ctx, e.wait(NoRoundTrip))
+	got, err := first.RoundTrip(rctx, []byte("first"))
+	cancel()
+	if err != nil || string(got) != "FIRST" {
+		return false
+	}
+	second := dial()
+	if second == nil {
+		return false
+	}
+	defer second.Close()
+	// The second connection is served too, so the server has it.
+	rctx, cancel = context.WithTimeout(ctx, e.wait(NoRoundTrip))
+	got, err = second.RoundTrip(rctx, []byte("second"))
+	cancel()
+	if err != nil || string(got) != "SECOND" {
+		return false
+	}
+	msg := []byte("whose reply")
+	wctx, cancel := context.WithTimeout(ctx, e.T(knownWait))
+	defer cancel()
+	if err := first.Write(wctx, msg); err != nil {
+		return false
+	}
+	if got, err := first.ReadFull(wctx, len(msg)); err == nil && bytes.Equal(got, Upper(msg)) {
+		return false
+	}
+	sctx, cancel := context.WithTimeout(ctx, e.T(knownWait))
+	defer cancel()
+	got, err = second.ReadFull(sctx, len(msg))
+	return err == nil && bytes.Equal(got, Upper(msg))
 }
 
 // ConcurrentParams size a TCP-CONCURRENT case.
@@ -303,7 +407,17 @@ func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
 	// confirmed already, and waiting it out 2,500 times would outlast the
 	// case.
 	eofKnown := e.Findings.Has(NoEOF) || e.Findings.Has(Unanswered)
+	// Every connection's expected reply, to tell another connection's
+	// bytes from wrong ones.
+	churnWants := sync.OnceValue(func() [][]byte {
+		wants := make([][]byte, sequential+overlapping)
+		for i := range wants {
+			wants[i] = Upper(clients.Payload(i, 24))
+		}
+		return wants
+	})
 	one := func(ctx context.Context, i int) error {
+		outer := ctx
 		msg := clients.Payload(i, 24)
 		dctx, cancel := e.within(ctx, DialTimeout)
 		c, err := clients.DialTCP(dctx, e.TCP)
@@ -325,6 +439,13 @@ func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
 			return c.Reset()
 		}
 		res := c.Exchange(ctx, msg, nil, len(msg)+extraCap)
+		if want := Upper(msg); firstDiff(want, res.Data) >= 0 && firstDiff(want, res.Data) < len(res.Data) {
+			// Wrong bytes break the rule their kind of difference
+			// breaks: another connection's reply is TCP-ISOLATION's.
+			d := firstDiff(want, res.Data)
+			id, observed := classifyWrong(msg, want, res.Data, d, churnWants(), i)
+			return &Violation{ID: id, Case: kase, Expected: "upper(request), " + nBytes(len(want)), Observed: observed, Where: connWhere(i, -1, DiffBytes(want, res.Data))}
+		}
 		if want := Upper(msg); !bytes.Equal(res.Data, want) || res.End != clients.EndEOF {
 			obs := fmt.Sprintf("%d reply bytes, then %s", len(res.Data), res.End)
 			where := fmt.Sprintf("connection %d", i)
@@ -340,6 +461,15 @@ func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
 			if complete && (res.End == clients.EndTimeout || res.End == clients.EndReset) ||
 				eofKnown && res.End == clients.EndTimeout && bytes.HasPrefix(want, res.Data) {
 				id = string(ReqTCPEOF)
+			}
+			// Part of the reply, then the end of the stream: lost at
+			// the end, TCP-EOF's, when a client that waits for it
+			// without half-closing gets it whole (the server serves new
+			// connections and answers them).
+			if !complete && (res.End == clients.EndEOF || res.End == clients.EndReset) && bytes.HasPrefix(want, res.Data) &&
+				replayRoundTrip(outer, e, msg) {
+				id = string(ReqTCPEOF)
+				obs += " (a new connection that waited for the same request's reply, without half-closing, got it whole: lost at the end of the stream)"
 			}
 			return &Violation{ID: id, Case: kase, Expected: fmt.Sprintf("all %d reply bytes, then EOF", len(want)), Observed: obs, Where: where}
 		}
@@ -378,7 +508,7 @@ func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
 		vs.add(string(ReqTCPChurn), kase, "every overlapping connection served", clients.DescribeErr(err), "")
 	}
 	if err := probeTCP(ctx, e); err != nil {
-		vs.add(string(ReqTCPChurn), kase, "a new connection served after the churn", err.Error(), "new connection")
+		vs.add(probeID(string(ReqTCPChurn), err), kase, "a new connection served after the churn", err.Error(), "new connection")
 	}
 	return vs.Err()
 }

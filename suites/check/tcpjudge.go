@@ -19,14 +19,65 @@ func tcpWants(obs []*tcpConnObs) [][]byte {
 	return wants
 }
 
-// judgeTCP judges every connection of s by what it observed.
+// judgeTCP judges every connection of s by what it observed. When replies
+// went to the wrong connections (see misrouted), every connection whose
+// reply is too long or too short shows that, and breaks TCP-ISOLATION.
 func judgeTCP(s TCPScript, obs []*tcpConnObs) Violations {
 	wants := tcpWants(obs)
+	cross := misrouted(obs, wants)
 	var vs Violations
 	for i, o := range obs {
-		vs = append(vs, judgeTCPConn(s, o, wants, i)...)
+		cvs := judgeTCPConn(s, o, wants, i)
+		if cross && o != nil && len(o.got) != len(wants[i]) {
+			for _, v := range cvs {
+				if v.ID != string(ReqTCPBytes) {
+					v.ID = string(ReqTCPIsolation)
+				}
+			}
+		}
+		vs = append(vs, cvs...)
 	}
 	return vs
+}
+
+// misrouted reports whether replies went to the wrong connections: some
+// connections got more than their reply while others missed part of
+// theirs, and the bytes in excess are, value for value, among those the
+// others missed (or are another connection's, see foreign).
+func misrouted(obs []*tcpConnObs, wants [][]byte) bool {
+	var excess, missing [256]int
+	extra := false
+	for i, o := range obs {
+		if o == nil {
+			continue
+		}
+		want, got := wants[i], o.got
+		if len(got) > len(want) {
+			extra = true
+			for _, b := range got[len(want):] {
+				excess[b]++
+			}
+			if d := firstDiff(want, got); d >= 0 && d < len(got) && foreign(got[d:], wants, i) {
+				return true
+			}
+		} else if d := firstDiff(want, got); d >= 0 && d < len(got) && foreign(got[d:], wants, i) {
+			return true
+		}
+		if len(got) < len(want) {
+			for _, b := range want[len(got):] {
+				missing[b]++
+			}
+		}
+	}
+	if !extra {
+		return false
+	}
+	for b := range 256 {
+		if excess[b] > missing[b] {
+			return false
+		}
+	}
+	return true
 }
 
 // judgeConnect reports connection idx of s refused: its connect failed
@@ -40,10 +91,11 @@ func judgeConnect(s TCPScript, idx int, err error) Violations {
 // judgeFinalProbe reports that a new connection was not served after the
 // script (err says how), under id, the rule that the server keeps serving
 // after such endings, whatever requirement s checks: its own connections
-// were served correctly.
+// were served correctly. A probe whose reply was lost at the end of its
+// stream breaks TCP-EOF instead (see probeID).
 func judgeFinalProbe(s TCPScript, id string, err error) Violations {
 	var vs Violations
-	vs.add(id, s.Case, "a new connection served after the script's connections ended", err.Error(), "")
+	vs.add(probeID(id, err), s.Case, "a new connection served after the script's connections ended", err.Error(), "")
 	return vs
 }
 
@@ -89,7 +141,9 @@ func connWhere(idx, step int, extra string) string {
 // connection breaks TCP-ROUNDTRIP (open) or TCP-EOF (half-closed); silence
 // while other connections are open is a finding about service under load,
 // TCP-CONCURRENT's, unless an earlier check already explained it (s.has).
-// Wrong bytes, and a stream that ended short, are the script's own.
+// Wrong bytes break the rule their kind of difference breaks, whatever the
+// script checks (see classifyWrong); a write refused, or a Read cut by
+// the end of the stream, is the script's own.
 func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violations {
 	var vs Violations
 	want, got := wants[idx], o.got
@@ -97,7 +151,7 @@ func judgeTCPConn(s TCPScript, o *tcpConnObs, wants [][]byte, idx int) Violation
 	// violation whatever the ending.
 	if d := firstDiff(want, got); d >= 0 && d < len(got) {
 		id, observed := classifyWrong(o.sent, want, got, d, wants, idx)
-		vs.add(s.idOr(id), s.Case, "upper(request), "+nBytes(len(want)), observed, connWhere(idx, -1, DiffBytes(want, got)))
+		vs.add(id, s.Case, "upper(request), "+nBytes(len(want)), observed, connWhere(idx, -1, DiffBytes(want, got)))
 		return vs
 	}
 	if o.writeErr != nil && o.writeStep >= 0 && o.script.Steps[o.writeStep].Op == Write {
@@ -218,6 +272,12 @@ func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 					how += slowLargeHint
 				}
 			}
+		case s.midStream:
+			// The reply so far is right, and a client that waits does
+			// not get the rest either: the stream lost it, whatever
+			// the ending.
+			id = string(ReqTCPStream)
+			how += " (a new connection that waited for the same request's reply, without half-closing, did not get it whole either: lost in the stream, not at its end)"
 		default:
 			// The reply so far is right (a wrong byte is judged above):
 			// its tail was lost at the end of the stream, by an orderly
@@ -287,6 +347,11 @@ func classifyWrong(sent, want, got []byte, d int, wants [][]byte, idx int) (id, 
 	if foreign(got[d:], wants, idx) {
 		return "TCP-ISOLATION", fmt.Sprintf("another connection's bytes at offset %d", d)
 	}
+	if !byteMapped(sent, got) && !caseSlips(sent, got) {
+		// Bytes added, lost or moved: the stream is wrong, whatever the
+		// values.
+		return "TCP-STREAM", fmt.Sprintf("reply differs from upper(request) from offset %d (%d bytes where %d were due)", d, len(got), len(want))
+	}
 	in, out := sent[d], got[d]
 	if len(got) != len(want) && !isLower(in) {
 		if from, to, ok := replaced(want, got, d); ok {
@@ -302,8 +367,137 @@ func classifyWrong(sent, want, got []byte, d int, wants [][]byte, idx int) (id, 
 		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x (%q) not uppercased", in, in)
 	case !isLower(in) && out != in:
 		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x changed to 0x%02x", in, out)
+	case isLower(in):
+		return "TCP-BYTES", fmt.Sprintf("byte 0x%02x (%q) became 0x%02x", in, in, out)
 	}
 	return "TCP-STREAM", fmt.Sprintf("reply differs from upper(request) from offset %d", d)
+}
+
+// caseSlips reports whether got is upper(sent), or a prefix of it, but for
+// bytes left as sent or given the other case of their letter, at the
+// offsets of the request: a case mapping applied to some bytes and not to
+// others, which is wrong values at the right places.
+func caseSlips(sent, got []byte) bool {
+	if len(got) > len(sent) {
+		return false
+	}
+	for i, g := range got {
+		in := sent[i]
+		letter := isLower(in | 0x20)
+		if g != Upper(sent[i : i+1])[0] && g != in && !(letter && g|0x20 == in|0x20) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxMapped is the longest sequence byteMapped lets one byte value become:
+// a byte taken for a UTF-8 code point comes back as up to 4 bytes.
+const maxMapped = 4
+
+// byteMapped reports whether got is sent put through some byte mapping,
+// or a prefix of that: each byte value replaced, wherever it occurs, by
+// the same sequence of at most maxMapped bytes (upper's one byte, for
+// most). A wrong mapping of byte values (TCP-BYTES) gives such a reply;
+// bytes added, lost or moved in the stream (TCP-STREAM), or another
+// connection's, do not.
+func byteMapped(sent, got []byte) bool {
+	m := byteMap{sent: sent, got: got}
+	_, j, ok := m.walk(0, 0, len(sent), -1)
+	return ok && j >= len(got)
+}
+
+// byteMap is a byte mapping learned while walking a request and its reply.
+type byteMap struct {
+	sent, got []byte
+	table     [256][]byte
+	known     [256]bool
+}
+
+// lookahead is how many request bytes byteMap.width tries each width on.
+const lookahead = 64
+
+// walk follows the mapping from sent[i] and got[j] over at most n bytes of
+// sent, learning each value the first time it occurs: upper(value) when
+// the reply shows it, else a sequence of width bytes (-1: the width that
+// goes furthest, see width). It returns where it stopped in both, and
+// false when the reply contradicts the mapping (a value mapped two ways,
+// or bytes left over after the request's).
+func (m *byteMap) walk(i, j, n, width int) (int, int, bool) {
+	end := min(len(m.sent), i+n)
+	for ; i < end; i++ {
+		if j >= len(m.got) {
+			return i, j, true
+		}
+		b := m.sent[i]
+		if m.known[b] {
+			seq := m.table[b]
+			k := min(len(seq), len(m.got)-j)
+			if !bytes.Equal(m.got[j:j+k], seq[:k]) {
+				return i, j, false
+			}
+			j += len(seq)
+			continue
+		}
+		l := 1
+		last := i == len(m.sent)-1
+		switch u := Upper([]byte{b})[0]; {
+		case last && b >= 0x80 && len(m.got)-j > 1:
+			// A byte outside ASCII, taken for a code point, can
+			// become several bytes, its own first among them.
+			l = len(m.got) - j
+		case m.got[j] == u:
+		case last:
+			l = len(m.got) - j
+		case width >= 0:
+			l = width
+		default:
+			l = m.width(i, j)
+		}
+		if l > maxMapped {
+			return i, j, false
+		}
+		l = min(l, len(m.got)-j)
+		m.table[b], m.known[b] = m.got[j:j+l], true
+		j += l
+	}
+	if end == len(m.sent) && j < len(m.got) {
+		return i, j, false
+	}
+	return i, j, true
+}
+
+// width picks how many reply bytes sent[i], a value whose reply at got[j]
+// is not upper(value), becomes: the width with which a walk over the next
+// lookahead bytes, giving every new wrong value that width too (one byte
+// after a value dropped), goes
+// furthest, and among those the one that needs the fewest distinct
+// sequences besides upper(value) and the value left as it was (a mapping
+// that sends many values to one replacement is simpler than one that cuts
+// that replacement into pieces); the same width first, then none, then
+// longer ones.
+func (m *byteMap) width(i, j int) int {
+	best, bestStop, bestSeqs := 1, -1, 0
+	for _, w := range []int{1, 0, 2, 3, 4} {
+		try := *m
+		try.table[m.sent[i]], try.known[m.sent[i]] = m.got[j:min(j+w, len(m.got))], true
+		// A value dropped is one value's fault: the walk gives the next
+		// new wrong values one byte each.
+		stop, _, ok := try.walk(i+1, j+w, lookahead, max(w, 1))
+		if ok {
+			stop = len(m.sent) + 1
+		}
+		seqs := map[string]bool{}
+		for v := range 256 {
+			if seq := try.table[v]; try.known[v] && !m.known[v] && !bytes.Equal(seq, Upper([]byte{byte(v)})) && !bytes.Equal(seq, []byte{byte(v)}) {
+				seqs[string(try.table[v])] = true
+			}
+		}
+		if stop > bestStop || stop == bestStop && len(seqs) < bestSeqs {
+			best, bestStop, bestSeqs = w, stop, len(seqs)
+		}
+	}
+	return best
 }
 
 // replaced finds, when want and got differ from offset d on and share

@@ -66,7 +66,7 @@ func TestJudgeTCP(t *testing.T) {
 				"connection 0, first difference at offset 1: want 41|2d 42 (end), got 41|5f 42 (end)"},
 		{"a letter mapped wrongly", s,
 			[]*tcpConnObs{tconn("ab", "AC", clients.EndEOF, tw("ab"), tHalfClose)},
-			"TCP-STREAM [c]: expected upper(request), 2 bytes; observed reply differs from upper(request) from offset 1; " +
+			"TCP-BYTES [c]: expected upper(request), 2 bytes; observed byte 0x62 ('b') became 0x43; " +
 				"connection 0, first difference at offset 1: want 41|42 (end), got 41|43 (end)"},
 		{"extra bytes", s,
 			[]*tcpConnObs{tconn("ab", "ABAB", clients.EndEOF, tw("ab"), tHalfClose)},
@@ -131,9 +131,10 @@ func TestJudgeTCP(t *testing.T) {
 				o.endErr = errors.New("read tcp 127.0.0.1:5000->127.0.0.1:6000: no buffer space")
 			})},
 			"TCP-EOF [c]: expected EOF after the reply; observed the stream ended with an error: read tcp ADDR->ADDR: no buffer space; connection 0, after 2 reply bytes"},
-		{"the script's ID over the symptom's", TCPScript{ID: "TCP-ROUNDTRIP", Case: "c"},
+		// A wrong byte value is TCP-BYTES's, whichever script sees it.
+		{"the symptom's ID over the script's", TCPScript{ID: "TCP-ROUNDTRIP", Case: "c"},
 			[]*tcpConnObs{tconn("hello", "HELlO", clients.EndEOF, tw("hello"), tHalfClose)},
-			"TCP-ROUNDTRIP [c]: expected upper(request), 5 bytes; observed byte 0x6c ('l') not uppercased; " +
+			"TCP-BYTES [c]: expected upper(request), 5 bytes; observed byte 0x6c ('l') not uppercased; " +
 				"connection 0, first difference at offset 3: want 48 45 4c|4c 4f (end), got 48 45 4c|6c 4f (end)"},
 		{"one violation per connection", s,
 			[]*tcpConnObs{
@@ -214,7 +215,7 @@ func TestJudgeProxied(t *testing.T) {
 		{"reply cut before the proxy's reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABC")}, injected: map[int]bool{0: true}},
 			"TCP-RESET [c]: expected 5 bytes of upper(request), then the proxy's reset; observed 3 bytes, then a reset; connection 0, 10 bytes sent"},
 		{"a wrong byte before the reset", down5, proxiedObs{conns: []*tcpConnObs{reset("ABcDE")}, injected: map[int]bool{0: true}},
-			"TCP-RESET [c]: expected upper(request), 10 bytes; observed byte 0x63 ('c') not uppercased; " +
+			"TCP-BYTES [c]: expected upper(request), 10 bytes; observed byte 0x63 ('c') not uppercased; " +
 				"connection 0, first difference at offset 2: want 41 42|43 44 45 46 47 48 49 4a (end), got 41 42|63 44 45 (end)"},
 		// The server's own reset after the half-close, its reply
 		// unfinished, breaks TCP-EOF, whatever the script checks.
@@ -339,5 +340,106 @@ func TestFindingsShared(t *testing.T) {
 	}
 	if got, want := (Env{Findings: a}).wait(NoRoundTrip), ReplyTimeout; got != want {
 		t.Errorf("wait for an unknown finding = %s, want %s", got, want)
+	}
+}
+
+// TestJudgeByKind: a violation counts against the rule its kind of
+// difference breaks, whichever requirement the script checks.
+func TestJudgeByKind(t *testing.T) {
+	st := TCPScript{ID: "TCP-STREAM", Case: "c"}
+	rt := TCPScript{ID: "TCP-ROUNDTRIP", Case: "c"}
+	mid := st
+	mid.midStream = true
+	cs := TCPScript{ID: "TCP-CONCURRENT", Case: "c"}
+	for _, tt := range []struct {
+		name string
+		s    TCPScript
+		obs  []*tcpConnObs
+		want string
+	}{
+		{"bytes after the reply, in a round trip", rt,
+			[]*tcpConnObs{tconn("hello", "HELLO\x00\x00\x00", clients.EndEOF, tw("hello"), tHalfClose)},
+			"TCP-STREAM [c]: expected upper(request), 5 bytes; observed 3 extra bytes after the 5-byte reply; " +
+				"connection 0, first difference at offset 5: want 45 4c 4c 4f|(end), got 45 4c 4c 4f|00 00 00 (end)"},
+		{"a letter mapped to another byte, in a stream", st,
+			[]*tcpConnObs{tconn("abcdefgh", "ABCDXXXX", clients.EndEOF, tw("abcdefgh"), tHalfClose)},
+			"TCP-BYTES [c]: expected upper(request), 8 bytes; observed byte 0x65 ('e') became 0x58; " +
+				"connection 0, first difference at offset 4: want 41 42 43 44|45 46 47 48 (end), got 41 42 43 44|58 58 58 58 (end)"},
+		{"a chunk dropped mid-stream", st,
+			[]*tcpConnObs{tconn("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZQRSTUVWXYZ", clients.EndEOF,
+				tw("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"), tHalfClose)},
+			"TCP-STREAM [c]: expected upper(request), 52 bytes; observed reply differs from upper(request) from offset 26 (36 bytes where 52 were due); " +
+				"connection 0, first difference at offset 26: want 57 58 59 5a|41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50…, got 57 58 59 5a|51 52 53 54 55 56 57 58 59 5a (end)"},
+		{"a short reply lost in the stream, not at its end", mid,
+			[]*tcpConnObs{tconn("abc", "AB", clients.EndEOF, tw("abc"), tHalfClose)},
+			"TCP-STREAM [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then EOF (a new connection that waited for the same request's reply, " +
+				"without half-closing, did not get it whole either: lost in the stream, not at its end); connection 0, first difference at offset 2: want 41 42|43 (end), got 41 42|(end)"},
+		{"one connection's reply on another", cs,
+			[]*tcpConnObs{
+				tconn("ab", "ABAB", clients.EndEOF, tw("ab"), tHalfClose),
+				tconn("ab", "", clients.EndEOF, tw("ab"), tHalfClose),
+			},
+			"TCP-ISOLATION [c]: expected upper(request), 2 bytes; observed 2 extra bytes after the 2-byte reply; connection 0, first difference at offset 2: want 41 42|(end), got 41 42|41 42 (end)\n" +
+				"TCP-ISOLATION [c]: expected all 2 reply bytes, then EOF; observed 0 reply bytes, then EOF; connection 1, first difference at offset 0: want |41 42 (end), got |(end)"},
+		{"extra bytes that no other connection missed", cs,
+			[]*tcpConnObs{
+				tconn("ab", "ABXY", clients.EndEOF, tw("ab"), tHalfClose),
+				tconn("ab", "", clients.EndEOF, tw("ab"), tHalfClose),
+			},
+			"TCP-STREAM [c]: expected upper(request), 2 bytes; observed 2 extra bytes after the 2-byte reply; connection 0, first difference at offset 2: want 41 42|(end), got 41 42|58 59 (end)\n" +
+				"TCP-EOF [c]: expected all 2 reply bytes, then EOF; observed 0 reply bytes, then EOF; connection 1, first difference at offset 0: want |41 42 (end), got |(end)"},
+	} {
+		vs := judgeTCP(tt.s, tt.obs)
+		if got := joined(vs); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+	probe := &probeError{text: `no reply to "a": EOF after 0 bytes`, lostAtEOF: true}
+	if got, want := joined(judgeFinalProbe(TCPScript{Case: "c"}, "TCP-RESET", probe)),
+		`TCP-EOF [c]: expected a new connection served after the script's connections ended; observed no reply to "a": EOF after 0 bytes`; got != want {
+		t.Errorf("a probe's reply lost at the end of its stream:\n got %s\nwant %s", got, want)
+	}
+	closed := &probeError{text: `no reply to "a": EOF after 0 bytes, before the client's half-close`}
+	if got := probeID("TCP-CHURN", closed); got != "TCP-CHURN" {
+		t.Errorf("a probe closed before its half-close is %s's, want TCP-CHURN's", got)
+	}
+}
+
+// TestByteMapped tells a wrong mapping of byte values (each value always
+// becoming the same few bytes) from bytes added, lost or moved.
+func TestByteMapped(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	var utf8ish []byte // each byte outside ASCII taken for an invalid code point
+	for _, b := range all {
+		if b >= 0x80 {
+			utf8ish = append(utf8ish, 0xef, 0xbf, 0xbd)
+		} else {
+			utf8ish = append(utf8ish, Upper([]byte{b})...)
+		}
+	}
+	alpha := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 100)
+	up := Upper([]byte(alpha))
+	echo := clients.Payload(0, 1024)
+	for _, tt := range []struct {
+		name      string
+		sent, got []byte
+		want      bool
+	}{
+		{"upper", []byte("hello"), []byte("HELLO"), true},
+		{"left as sent", echo, echo, true},
+		{"'z' not uppercased", []byte("the lazy zebra"), []byte("THE LAzY zEBRA"), true},
+		{"bytes outside ASCII became 3 bytes each", all, utf8ish, true},
+		{"a prefix of that", all, utf8ish[:300], true},
+		{"a byte outside ASCII alone became 3", []byte{0xef}, []byte{0xef, 0xbf, 0xbd}, true},
+		{"zeros after the reply", []byte("hello"), []byte("HELLO\x00\x00\x00\x00\x00"), false},
+		{"a 1024-byte chunk lost", []byte(alpha), append(up[:1040:1040], up[2064:]...), false},
+		{"zeros instead of a second reply", []byte("bystander beforebystander after"), append([]byte("BYSTANDER BEFORE"), make([]byte, 15)...), false},
+	} {
+		if got := byteMapped(tt.sent, tt.got); got != tt.want {
+			t.Errorf("%s: byteMapped = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ func RunTCP(ctx context.Context, e Env, s TCPScript) error {
 	obs := runAll(ctx, runs)
 	abortAll(runs)
 	s.served = s.beside || anyServed(obs) || s.concurrent() && silent(obs) && loneRoundTrip(ctx, e)
+	s.midStream = lostMidStream(ctx, e, obs, nil)
 	vs := judgeTCP(s, obs)
 	for _, f := range tcpFindings(s, obs, vs) {
 		e.Findings.Note(f)
@@ -91,30 +93,128 @@ func abortAll(runs []*tcpRun) {
 }
 
 // probeTCP checks that a new connection is accepted and gets "a" answered
-// with "A": it writes "a" and half-closes, so that a server that answers
-// only whole lines or at the end of the stream is served too, and it needs
-// no EOF. The probe asks only that the server still serves: a reply byte
-// that is not "A" shows it does, and is left to the rules about content
-// (TCP-BYTES), which their own specs judge.
+// with "A": it writes "a", waits briefly for the reply, then half-closes,
+// so that a server that answers only whole lines or at the end of the
+// stream is served too, and it needs no EOF. The probe asks only that the
+// server still serves: a reply byte that is not "A" shows it does, and is
+// left to the rules about content (TCP-BYTES), which their own specs
+// judge. Its error is a *probeError.
 func probeTCP(ctx context.Context, e Env) error {
 	ctx, cancel := e.within(ctx, DialTimeout+ReplyTimeout)
 	defer cancel()
 	c, err := clients.DialTCP(ctx, e.TCP)
 	if err != nil {
-		return fmt.Errorf("connect failed: %s", clients.DescribeErr(err))
+		return &probeError{text: fmt.Sprintf("connect failed: %s", clients.DescribeErr(err))}
 	}
 	defer c.Close()
 	if err := c.Write(ctx, []byte("a")); err != nil {
-		return fmt.Errorf("write failed: %s", clients.DescribeErr(err))
+		return &probeError{text: fmt.Sprintf("write failed: %s", clients.DescribeErr(err))}
+	}
+	// A server that answers at once needs no half-close; one that closes
+	// the connection before it is asked to is not serving it.
+	early, cancelEarly := context.WithTimeout(ctx, e.T(probeBeforeHalfClose))
+	got, err := c.ReadFull(early, 1)
+	cancelEarly()
+	switch {
+	case err == nil:
+		return nil
+	case clients.EndOf(err) != clients.EndTimeout:
+		return &probeError{text: fmt.Sprintf("no reply to \"a\": %s after %d bytes, before the client's half-close", clients.DescribeErr(err), len(got))}
 	}
 	if err := c.CloseWrite(); err != nil {
-		return fmt.Errorf("half-close failed: %s", clients.DescribeErr(err))
+		return &probeError{text: fmt.Sprintf("half-close failed: %s", clients.DescribeErr(err))}
 	}
-	got, err := c.ReadFull(ctx, 1)
+	got, err = c.ReadFull(ctx, 1)
 	if err != nil {
-		return fmt.Errorf("no reply to \"a\": %s after %d bytes", clients.DescribeErr(err), len(got))
+		return &probeError{text: fmt.Sprintf("no reply to \"a\": %s after %d bytes", clients.DescribeErr(err), len(got)),
+			lostAtEOF: clients.EndOf(err) != clients.EndTimeout}
 	}
 	return nil
+}
+
+// probeBeforeHalfClose is how long, before Env.Scale, probeTCP waits for
+// the reply to "a" before it half-closes.
+const probeBeforeHalfClose = 100 * time.Millisecond
+
+// probeError is how a probe of a new connection failed.
+type probeError struct {
+	text string
+	// lostAtEOF says the connection ended, by an orderly close or a
+	// reset, after the client's half-close and without the reply: the
+	// server served the connection, and lost its reply at the end of the
+	// stream, which breaks TCP-EOF.
+	lostAtEOF bool
+}
+
+func (p *probeError) Error() string { return p.text }
+
+// probeID is the requirement a failed probe breaks, when id is the rule
+// the probe checks (a new connection served): TCP-EOF when the reply was
+// lost at the end of the stream, id otherwise.
+func probeID(id string, err error) string {
+	var p *probeError
+	if errors.As(err, &p) && p.lostAtEOF {
+		return string(ReqTCPEOF)
+	}
+	return id
+}
+
+// lostMidStream replays the request of the first connection of obs that
+// half-closed and got part of its reply, then the end of the stream, on a
+// new connection that waits for its reply without half-closing: when that
+// one does not get its whole reply either, the bytes were lost in the
+// stream, not at its end. Connections skip names (nil: none) are left out.
+func lostMidStream(ctx context.Context, e Env, obs []*tcpConnObs, skip func(int) bool) bool {
+	for i, o := range obs {
+		if o == nil || skip != nil && skip(i) || !o.shortAtEnd() {
+			continue
+		}
+		return !replayRoundTrip(ctx, e, o.sent)
+	}
+	return false
+}
+
+// shortAtEnd reports whether the connection half-closed, wrote all it was
+// to, and got a right but incomplete reply before its stream ended.
+func (o *tcpConnObs) shortAtEnd() bool {
+	want := Upper(o.sent)
+	return o.script.terminal() == HalfClose && o.writeErr == nil && o.stall == nil && !o.noEOF &&
+		len(o.got) < len(want) && bytes.HasPrefix(want, o.got)
+}
+
+// replayRoundTrip reports whether a new connection that writes msg, reading
+// meanwhile, and waits without half-closing gets upper(msg) back.
+func replayRoundTrip(ctx context.Context, e Env, msg []byte) bool {
+	dctx, cancel := e.within(ctx, DialTimeout)
+	c, err := clients.DialTCP(dctx, e.TCP)
+	cancel()
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	// The wait starts afresh with each byte of the reply, as a
+	// script's does.
+	want := Upper(msg)
+	wrote := make(chan error, 1)
+	go func() {
+		wctx, cancel := e.within(ctx, ReplyTimeout+time.Duration(len(msg)>>20)*ReplyTimeout)
+		defer cancel()
+		wrote <- c.Write(wctx, msg)
+	}()
+	var got []byte
+	for len(got) < len(want) {
+		rctx, cancel := context.WithTimeout(ctx, e.wait(NoRoundTrip))
+		b, err := c.ReadFull(rctx, min(len(want)-len(got), 64<<10))
+		cancel()
+		got = append(got, b...)
+		if err != nil {
+			break
+		}
+	}
+	c.Close()
+	<-wrote
+	e.logf("tcp replay of a %d-byte request without the half-close: %d reply bytes", len(msg), len(got))
+	return bytes.Equal(got, want)
 }
 
 // loneRoundTrip reports whether a new connection, alone, gets "a" answered

@@ -58,9 +58,12 @@ type TCPConnScript struct {
 // receives another's bytes; and afterwards the server still answers a new
 // connection.
 type TCPScript struct {
-	// ID, when set, is the requirement every violation is reported under
-	// (a spec checking one requirement). When empty, each violation is
-	// attributed to the requirement its symptom breaks (the fuzzers).
+	// ID, when set, is the requirement the script checks (a spec's):
+	// violations that say nothing of another rule (a write refused, a
+	// Read cut by the end of the stream) are reported under it, and every
+	// other under the requirement its kind of observation breaks, as
+	// when ID is empty (the fuzzers), where each violation is attributed
+	// so.
 	ID string `json:"id,omitempty"`
 	// Case names the case in failure text.
 	Case  string          `json:"case,omitempty"`
@@ -81,6 +84,11 @@ type TCPScript struct {
 	// after it): without it, silence among several connections says
 	// nothing about concurrency.
 	served bool
+	// midStream says a connection that got part of its reply before its
+	// stream ended lost the rest in the stream, not at its end: a new
+	// connection that waited for the same request's reply did not get it
+	// whole either (see lostMidStream).
+	midStream bool
 }
 
 // concurrent reports whether s's connections run alongside others: its

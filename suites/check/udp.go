@@ -174,7 +174,7 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 	after := func(kase string, budget time.Duration, msgs ...string) bool {
 		for _, m := range msgs {
 			if err := probeUDP(ctx, e, m, budget); err != nil {
-				vs.add(string(ReqUDPSurvive), kase, "a new socket answered after "+kase, err.Error(), "new socket")
+				vs.add(udpProbeID(err), kase, "a new socket answered after "+kase, err.Error(), "new socket")
 				return false
 			}
 		}
@@ -187,7 +187,13 @@ func UDPSurvive(ctx context.Context, e Env, flood int) (err error) {
 		}
 	}()
 	if err := probeUDP(ctx, e, "before the events", UDPTries*UDPTry); err != nil {
-		vs.add(string(ReqUDPSurvive), "before the events", "a new socket answered before any event", err.Error(), "new socket")
+		// Before any event, a new socket left unanswered is a round
+		// trip's failure, not a failure to survive.
+		id := udpProbeID(err)
+		if id == string(ReqUDPSurvive) {
+			id = string(ReqUDPRoundTrip)
+		}
+		vs.add(id, "before the events", "a new socket answered before any event", err.Error(), "new socket")
 		return vs.Err()
 	}
 

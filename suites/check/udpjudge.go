@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -390,6 +391,12 @@ func (j *udpJudge) judgeMissing(i, k int, missing []int) {
 		// Nothing came back to this socket at all: its silence is the
 		// round trip's (the other request's finding), and says nothing of
 		// empty datagrams in particular.
+	case len(req) == 0 && len(sk.got) == 0 && sk.tries[k] == SilentTries:
+		// A lone empty datagram, left unanswered by a server already
+		// seen silent to new sockets: the round trip's failure.
+		j.add(udpFinding{socket: i, datagram: k, id: "UDP-ROUNDTRIP", kind: "missing",
+			expected: "a zero-length reply to a zero-length datagram",
+			observed: observed + " (the server was seen to answer no datagram of a new socket)"})
 	case len(req) == 0:
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-EMPTY", kind: "missing",
 			expected: "a zero-length reply to a zero-length datagram", observed: observed})
@@ -425,7 +432,12 @@ func (j *udpJudge) judgeStray(i int, d []byte, missing []int) []int {
 			}
 		}
 	}
-	if k < 0 || (among == nil && (len(d) == 0 || (!related && p == 0))) {
+	// A datagram that does not resemble a request's reply (see
+	// resembles) is an extra one when every request is answered, however
+	// its first bytes happen to match, and when it shares no first byte
+	// with an unanswered request's reply and is no mapping of its bytes
+	// (see byteMapped).
+	if k < 0 || (among == nil || p == 0 && !byteMapped(sk.reqs[k], d)) && (len(d) == 0 || !related) {
 		what := "a zero-length datagram that answers no request"
 		if len(d) > 0 {
 			what = fmt.Sprintf("a %d-byte datagram that answers no request", len(d))
@@ -440,10 +452,11 @@ func (j *udpJudge) judgeStray(i int, d []byte, missing []int) []int {
 }
 
 // judgeUDPFinalProbe reports that a fresh socket was not answered after
-// the script (err says how).
+// the script (err says how): UDP-SURVIVE's, unless it was answered with
+// wrong content (see udpProbeID).
 func judgeUDPFinalProbe(s UDPScript, err error) Violations {
 	var vs Violations
-	vs.add(string(ReqUDPSurvive), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
+	vs.add(udpProbeID(err), s.Case, "a fresh socket answered after the script", err.Error(), "new socket")
 	return vs
 }
 
@@ -461,4 +474,38 @@ func describeSource(from, server netip.AddrPort) string {
 		return "another port of the same host"
 	}
 	return "another host"
+}
+
+// udpProbeError is a probe of a fresh socket that got a reply, but not
+// upper(its request): the server is up, and the reply's content breaks
+// the rule id.
+type udpProbeError struct {
+	text, id string
+}
+
+func (p *udpProbeError) Error() string { return p.text }
+
+// udpProbeID is the requirement a failed probe of a fresh socket breaks:
+// UDP-SURVIVE when it got no reply, the content rule its reply breaks when
+// it got a wrong one.
+func udpProbeID(err error) string {
+	var p *udpProbeError
+	if errors.As(err, &p) {
+		return p.id
+	}
+	return string(ReqUDPSurvive)
+}
+
+// udpContentID is the rule that reply, to a request of a fresh socket,
+// breaks by its content: a reply larger than the request UDP-ONCE's (it
+// carries more than the answer), a shorter one UDP-SIZE's, a wrong byte
+// UDP-BYTES's.
+func udpContentID(req, reply []byte) string {
+	switch {
+	case len(reply) > len(req):
+		return string(ReqUDPOnce)
+	case len(reply) < len(req):
+		return string(ReqUDPSize)
+	}
+	return string(ReqUDPBytes)
 }

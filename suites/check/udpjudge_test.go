@@ -2,6 +2,7 @@ package check
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -208,6 +209,44 @@ func TestNeedsSourceProbe(t *testing.T) {
 	} {
 		if got := needsSourceProbe(tt.s, 8192, udpObs{sockets: tt.obs}); got != tt.want {
 			t.Errorf("%s: needsSourceProbe = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestJudgeUDPByKind: a reply's content counts against the rule its kind
+// of difference breaks, and a probe's wrong reply is not a failure to
+// survive.
+func TestJudgeUDPByKind(t *testing.T) {
+	s := UDPScript{Case: "c"}
+	silent := usock(reqs(""))
+	silent.tries = []int{SilentTries}
+	for _, tt := range []struct {
+		name string
+		o    udpObs
+		want string
+	}{
+		{"a byte outside ASCII became 3 bytes", udpObs{sockets: []*udpSocketObs{usock(reqs("\x80"), dg("\xef\xbf\xbd"))}},
+			"UDP-BYTES [c]: expected a reply of 1 byte, upper(request); observed byte 0x80 changed to 0xef, and 3 bytes instead of 1; " +
+				"socket 0 datagram 0, first difference at offset 0: want |80 (end), got |ef bf bd (end)"},
+		{"a byte outside ASCII became 3 bytes, its own first", udpObs{sockets: []*udpSocketObs{usock(reqs("\xef"), dg("\xef\xbf\xbd"))}},
+			"UDP-BYTES [c]: expected a reply of 1 byte, upper(request); observed the 1-byte request came back as 3 bytes, a byte value mapped to several; " +
+				"socket 0 datagram 0, first difference at offset 1: want ef|(end), got ef|bf bd (end)"},
+		{"a greeting beside the reply", udpObs{sockets: []*udpSocketObs{usock(reqs("abcdef"), dg("ABCDEF"), dg("a\x00 hi"))}},
+			"UDP-ONCE [c]: expected no datagram but the replies to this socket's requests; observed a 5-byte datagram that answers no request; socket 0, it starts 61 00 20 68 69"},
+		{"a lone empty datagram, the server seen silent", udpObs{sockets: []*udpSocketObs{silent}},
+			"UDP-ROUNDTRIP [c]: expected a zero-length reply to a zero-length datagram; observed no reply after 2 tries (the server was seen to answer no datagram of a new socket); socket 0 datagram 0"},
+	} {
+		if got := joined(judgeUDP(s, 8192, tt.o)); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		reply, want string
+	}{{"AB", "UDP-ONCE"}, {"", "UDP-SIZE"}, {"B", "UDP-BYTES"}} {
+		err := &udpProbeError{text: fmt.Sprintf("reply to %q was %q, not %q", "a", tt.reply, "A"), id: udpContentID([]byte("a"), []byte(tt.reply))}
+		want := fmt.Sprintf(`%s [c]: expected a fresh socket answered after the script; observed reply to "a" was %q, not "A"; new socket`, tt.want, tt.reply)
+		if got := joined(judgeUDPFinalProbe(s, err)); got != want {
+			t.Errorf("a probe answered with %q:\n got %s\nwant %s", tt.reply, got, want)
 		}
 	}
 }

@@ -9,8 +9,13 @@ func classifyReply(socket, k int, req, want, d []byte, p, max int) udpFinding {
 	f := udpFinding{socket: socket, datagram: k, key: string(d), detail: DiffBytes(want, d),
 		expected: fmt.Sprintf("a reply of %s, %s", nBytes(len(want)), describeWant(len(req), max))}
 	n := len(d)
+	// A reply larger than its request is a mapping of its bytes when each
+	// byte value became the same few bytes wherever it occurs (see
+	// byteMapped): UDP-BYTES's; else it carries something besides the
+	// answer: UDP-ONCE's.
+	mapped := n > len(req) && byteMapped(req, d)
 	switch {
-	case p < n && p < len(full) && p < len(want):
+	case p < n && p < len(full) && p < len(want) && (n <= len(req) || mapped):
 		// A byte differs within the expected reply: the mapping.
 		f.id, f.kind = "UDP-BYTES", "mapping"
 		in, out := req[p], d[p]
@@ -25,6 +30,9 @@ func classifyReply(socket, k int, req, want, d []byte, p, max int) udpFinding {
 		if n != len(want) {
 			f.observed += fmt.Sprintf(", and %d bytes instead of %d", n, len(want))
 		}
+	case mapped:
+		f.id, f.kind = "UDP-BYTES", "mapping"
+		f.observed = fmt.Sprintf("the %d-byte request came back as %d bytes, a byte value mapped to several", len(req), n)
 	case n > len(req):
 		f.id, f.kind = "UDP-ONCE", "larger"
 		f.observed = fmt.Sprintf("a %d-byte reply to a %d-byte request", n, len(req))

@@ -425,7 +425,8 @@ func probeUDP(ctx context.Context, e Env, msg string, budget time.Duration) erro
 		return nil
 	}
 	if len(extra) > 0 {
-		return fmt.Errorf("reply to %q was %q, not %q", msg, truncateForText(extra[0].Data), want)
+		return &udpProbeError{text: fmt.Sprintf("reply to %q was %q, not %q", msg, truncateForText(extra[0].Data), want),
+			id: udpContentID([]byte(msg), extra[0].Data)}
 	}
 	return fmt.Errorf("no reply to %q after %d tries", msg, tries)
 }

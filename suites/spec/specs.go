@@ -87,5 +87,5 @@ func judge(ctx SpecContext, c check.Case) {
 		observe(c, err)
 		return
 	}
-	verify(c, err)
+	verify(ctx, c, err)
 }

@@ -369,12 +369,36 @@ func logf(format string, args ...any) {
 // text; SHOULD findings are reported only. A server that went away during
 // the check fails the spec with that as the headline. An error that holds
 // no violation means the check could not judge: a harness error.
-func verify(c check.Case, err error) {
+func verify(ctx context.Context, c check.Case, err error) {
 	GinkgoHelper()
 	id := string(c.Req)
 	req, ok := c.Req.Requirement()
 	Expect(ok).To(BeTrue(), "unknown requirement %q", id)
 	o, down := outcome(id, err)
+	if down != nil {
+		if n, ok := diesOn(c); ok {
+			// The server, restarted, went away again on n's event
+			// alone, which the case causes too: it is n's violation,
+			// and the case's own requirement is not judged.
+			GinkgoWriter.Printf("%s\nwhat the clients saw:\n%s\n", down.Error(), o.Violations.Error())
+			o.Violations = check.Violations{{ID: string(n), Case: c.Name,
+				Expected: "the server to survive the " + string(n) + " events the case causes too",
+				Observed: down.Headline() + ", and again, restarted, on one " + string(n) + " event alone"}}
+			o.Server, down = "", nil
+		} else if down.Unserved && c.Req != check.ReqTCPChurn && c.Proto() == "tcp" && passesAgain(ctx, c) {
+			// The server stopped serving new connections, and the case
+			// passes on the server restarted: what wore it out was the
+			// connections of the run before the case, not the case.
+			// Serving many connections over time is TCP-CHURN's rule.
+			// (A server that exits is not given this second look: a
+			// case whose events kill it only at times would pass.)
+			GinkgoWriter.Printf("%s\nwhat the clients saw:\n%s\n", down.Error(), o.Violations.Error())
+			o.Violations = check.Violations{{ID: string(check.ReqTCPChurn), Case: c.Name,
+				Expected: "the server to keep serving new connections over the run",
+				Observed: down.Headline() + ", and the case passed when run again on the server restarted"}}
+			o.Server, down = "", nil
+		}
+	}
 	if req.Level == check.Must && waived(id, o, down != nil) {
 		// Every failure the spec saw was declared expected: the report
 		// judges it failed (xfail), the run goes on as if it passed.
@@ -402,6 +426,38 @@ func verify(c check.Case, err error) {
 	}
 	Expect(o.Violations.Err()).NotTo(HaveOccurred())
 }
+
+// diesOn causes, one at a time, the events of the requirements case c
+// needs (check.Provoke) on the server just restarted after it went away
+// during c, and returns the first that made it go away again.
+func diesOn(c check.Case) (check.Req, bool) {
+	for _, n := range c.Needs {
+		ctx, cancel := context.WithTimeout(context.Background(), scaled(provokeTimeout))
+		provoked := check.Provoke(ctx, env(), n)
+		cancel()
+		if !provoked {
+			continue
+		}
+		var down *target.DownError
+		if errors.As(health(string(c.Req)), &down) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// passesAgain runs case c again on the server restarted after it went
+// away during c, and reports whether it passed, the server staying up.
+func passesAgain(ctx context.Context, c check.Case) bool {
+	err := c.Run(ctx, env())
+	if err != nil || ctx.Err() != nil {
+		return false
+	}
+	return health(string(c.Req)) == nil
+}
+
+// provokeTimeout bounds one check.Provoke.
+const provokeTimeout = 5 * time.Second
 
 // waived reports whether every failure in o, the outcome of a spec of
 // requirement id, is an expected failure: the server went away while id,

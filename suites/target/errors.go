@@ -43,8 +43,12 @@ type DownError struct {
 	ID string
 	// Reason says how the server went away: "exited (status 3)",
 	// "exited (signal 9: killed)", "stopped listening on tcp (connection
-	// refused)".
+	// refused)", "stopped serving new connections (each ended unanswered:
+	// EOF)".
 	Reason string
+	// Unserved is true when the server still ran and listened, but ended
+	// every new connection unanswered.
+	Unserved bool
 	// Output is the last lines the server command wrote before it went
 	// away, "" if none.
 	Output string

@@ -275,10 +275,13 @@ func (e protoErr) Unwrap() error { return e.err }
 // a timeout, or a server that answered the start's probe with "A" and now
 // ends the connection without it, is probed again a few times, each pause
 // ending early if the command exits. One that accepts and stays silent is
-// alive: it is not asked again.
+// alive: it is not asked again. One that still runs and ends every new
+// connection unanswered, after a last pause too, stopped serving: that is
+// an *unservedError.
 func (t *Target) tcpRefused(p *proc) error {
 	s := t.settings
 	pause := pollFirst
+	var res ProbeResult
 	for try := 1; ; try++ {
 		c, err := dialTCP(context.Background(), t.tcpAddr, s.Scale(healthDial))
 		switch {
@@ -286,7 +289,7 @@ func (t *Target) tcpRefused(p *proc) error {
 			c.Close() // wrong from the start: a connect is all there is to ask
 			return nil
 		case err == nil:
-			res := ProbeResult{}
+			res = ProbeResult{}
 			exchangeTCP(c, s.Scale(healthDial), &res)
 			if string(res.Reply) == probeWant {
 				return nil
@@ -307,6 +310,20 @@ func (t *Target) tcpRefused(p *proc) error {
 			t.log.Debug("health probe: connect failed", "try", try, "err", err)
 		}
 		if try == healthTries {
+			if err == nil && res.Reply == nil && !p.exited() {
+				// Every new connection ended unanswered, by a server
+				// that answered the start's probe: it stopped serving.
+				// One last try after a pause tells that from a moment
+				// of overload.
+				if c, err := dialTCP(context.Background(), t.tcpAddr, s.Scale(healthDial)); err == nil {
+					clients.Sleep(context.Background(), s.Scale(healthWait)/2)
+					last := ProbeResult{}
+					exchangeTCP(c, s.Scale(healthDial), &last)
+					if last.Reply == nil && last.End != "timeout" && !p.exited() {
+						return &unservedError{end: last.End}
+					}
+				}
+			}
 			return nil
 		}
 		tm := time.NewTimer(pause)
@@ -322,6 +339,15 @@ func (t *Target) tcpRefused(p *proc) error {
 	}
 }
 
+// unservedError is tcpRefused's finding that a server still running and
+// listening, which answered the start's probe, ends every new connection
+// unanswered: it stopped serving, and is restarted as if it had exited.
+type unservedError struct{ end string }
+
+func (e *unservedError) Error() string {
+	return "stopped serving new connections (each ended unanswered: " + e.end + ")"
+}
+
 // healthyCommand checks the command's current run after check id, and
 // restarts it when it went away. t.mu is held.
 func (t *Target) healthyCommand(id string) error {
@@ -330,6 +356,7 @@ func (t *Target) healthyCommand(id string) error {
 	}
 	p, s := t.proc, t.settings
 	how := ""
+	unservedDown := false
 	if !p.exited() {
 		if t.tcpAddr == "" || t.tcpProbe.Silent != "" {
 			// UDP only, or TCP never answered: nothing but the exit to
@@ -340,7 +367,10 @@ func (t *Target) healthyCommand(id string) error {
 		if refused == nil && !p.exited() {
 			return nil
 		}
-		if refused != nil {
+		var unserved *unservedError
+		if errors.As(refused, &unserved) {
+			how, unservedDown = unserved.Error(), true
+		} else if refused != nil {
 			// Nothing listens: the server is going. Wait for its exit
 			// to be sure what happened.
 			tm := time.NewTimer(s.Scale(healthWait))
@@ -358,7 +388,7 @@ func (t *Target) healthyCommand(id string) error {
 	} else {
 		p.stop()
 	}
-	derr := &DownError{ID: id, Reason: how, Output: p.lastOutput(OutputLines)}
+	derr := &DownError{ID: id, Reason: how, Output: p.lastOutput(OutputLines), Unserved: unservedDown}
 	t.out.add(fmt.Sprintf("upcheck: server %s while checking %s; restarting it", how, id))
 	t.log.Warn("server command went away; restarting it", "id", id, "how", how, "pid", p.pid)
 	t.proc = nil
