@@ -35,6 +35,18 @@
 //   - UDP-CONCURRENT: [UDPLastPeer], [UDPPreviousPeer]
 //   - UDP-SURVIVE: [UDPDieOnOversize], [UDPFixedLog], [UDPDieOnUnreachable]
 //
+// The stateful mutants, whose fault only a sequence no spec makes
+// triggers, so that only a fuzzer finds them:
+//
+//   - TCP-STREAM: [CarryUTF8Lead] (a lead byte ending one read, a letter
+//     starting the next)
+//   - TCP-EOF: [ParkBetweenWaiting] (three connections, the outer two
+//     silent, a half-close in the middle)
+//   - TCP-RESET: [DieOnThirdReset] (three connections in a row ending in a
+//     reset)
+//   - UDP-ROUNDTRIP: [UDPSessionMute] (an empty datagram, then one starting
+//     with 0x00, from one source)
+//
 // The hostile servers:
 //
 //   - TCP: [NeverAccept], [BacklogFull], [Silent], [Endless], [Trickle],
