@@ -40,7 +40,7 @@
 //
 //   - TCP-STREAM: [CarryUTF8Lead] (a lead byte ending one read, a letter
 //     starting the next)
-//   - TCP-EOF: [ParkBetweenWaiting] (three connections, the outer two
+//   - TCP-EOF: [ResetBetweenSilent] (three connections, the outer two
 //     silent, a half-close in the middle)
 //   - TCP-RESET: [DieOnThirdReset] (three connections in a row ending in a
 //     reset)

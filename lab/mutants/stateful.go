@@ -91,19 +91,20 @@ func UDPSessionMute() *Mutant {
 	}
 }
 
-// ParkBetweenWaiting returns a TCP server that keeps the connections that
-// have not sent their first byte in accept order, and sweeps a finished
-// connection out of that list before closing it. A connection that ends
-// (the client half-closes) while a connection accepted before it and one
-// accepted after it both still wait for their first byte is parked
-// instead, and never closed: its client gets every reply but no EOF. It
-// takes three connections at once, the outer two silent, with a half-close
-// in the middle, which no spec makes. It breaks TCP-EOF.
-func ParkBetweenWaiting() *Mutant {
+// ResetBetweenSilent returns a TCP server with a guard against port
+// scans, which open connections and send nothing: it keeps the connections
+// that have not sent their first byte in accept order, and a connection
+// that ends (the client half-closes) while one accepted before it and one
+// accepted after it both still wait for their first byte is taken for part
+// of a scan and aborted with a reset instead of closed. Its client gets
+// every reply, then a reset instead of EOF. It takes three connections at
+// once, the outer two silent, with a half-close in the middle, which no
+// spec makes. It breaks TCP-EOF.
+func ResetBetweenSilent() *Mutant {
 	return &Mutant{
-		Name:   "ParkBetweenWaiting",
+		Name:   "ResetBetweenSilent",
 		Breaks: []string{"TCP-EOF"},
-		Bug:    "never closes a connection that ends while connections accepted before and after it have not sent a byte yet",
+		Bug:    "takes a connection that ends while connections accepted before and after it have sent nothing for a port scan, and aborts it with a reset",
 		tcp: func(p *proc, ln net.Listener) error {
 			var mu sync.Mutex
 			waiting := map[int]bool{} // accept numbers of connections not heard from yet
@@ -116,38 +117,31 @@ func ParkBetweenWaiting() *Mutant {
 				waiting[seq] = true
 				mu.Unlock()
 				p.Go(func() {
-					heard := func() {
-						mu.Lock()
-						delete(waiting, seq)
-						mu.Unlock()
-					}
+					defer c.Close()
 					buf := make([]byte, 1024)
 					for {
 						n, err := c.Read(buf)
-						if n > 0 {
-							heard()
-						}
-						if err == io.EOF {
-							mu.Lock()
-							before, after := false, false
-							for w := range waiting {
-								before = before || w < seq
-								after = after || w > seq
-							}
+						mu.Lock()
+						if n > 0 || err != nil {
 							delete(waiting, seq)
-							mu.Unlock()
-							if before && after {
-								return // parked: closed by no one
+						}
+						before, after := false, false
+						for w := range waiting {
+							before = before || w < seq
+							after = after || w > seq
+						}
+						mu.Unlock()
+						if err == io.EOF && before && after {
+							if tc, ok := c.(*net.TCPConn); ok {
+								tc.SetLinger(0) // part of a scan: abort
 							}
+							return
 						}
 						if err != nil {
-							heard()
-							c.Close()
 							return
 						}
 						servers.UpperASCII(buf[:n])
 						if _, err := c.Write(buf[:n]); err != nil {
-							c.Close()
 							return
 						}
 					}
@@ -166,11 +160,12 @@ const dieAfterErrors = 3
 // broken network: when three end so in a row, with no orderly end between
 // them, it exits to be restarted by its supervisor. One reset, or many
 // among orderly connections, as every spec makes them, is survived. It
-// breaks TCP-RESET and TCP-DISCONNECT.
+// breaks TCP-RESET and TCP-DISCONNECT, and TCP-STREAM for the connections
+// still open when it exits.
 func DieOnThirdReset() *Mutant {
 	return &Mutant{
 		Name:   "DieOnThirdReset",
-		Breaks: []string{"TCP-RESET", "TCP-DISCONNECT"},
+		Breaks: []string{"TCP-RESET", "TCP-DISCONNECT", "TCP-STREAM"},
 		Bug:    "exits when three connections in a row end in a reset or a failed write, taking them for a broken network",
 		tcp: func(p *proc, ln net.Listener) error {
 			var mu sync.Mutex

@@ -62,8 +62,8 @@ func TestUDPSessionMute(t *testing.T) {
 	}
 }
 
-func TestParkBetweenWaiting(t *testing.T) {
-	tcpAddr, _ := start(t, ParkBetweenWaiting())
+func TestResetBetweenSilent(t *testing.T) {
+	tcpAddr, _ := start(t, ResetBetweenSilent())
 	halfClose := func(c interface{ CloseWrite() error }) {
 		t.Helper()
 		if err := c.CloseWrite(); err != nil {
@@ -85,15 +85,19 @@ func TestParkBetweenWaiting(t *testing.T) {
 	if got, err := readToEnd(t, c); string(got) != "C" || err != nil {
 		t.Fatalf("a silent connection before only: got %q, %v; want \"C\" then EOF", got, err)
 	}
-	// A silent connection before and one after: parked, no EOF.
+	// A silent connection before and one after: every reply, then a
+	// reset.
 	mid := dialTCP(t, tcpAddr)
 	after := dialTCP(t, tcpAddr)
 	time.Sleep(readGap) // the server has accepted both
 	if got := roundTrip(t, mid, []byte("mid")); string(got) != "MID" {
 		t.Fatalf("mid: got %q", got)
 	}
+	writeTCP(t, mid, []byte("dle"))
 	halfClose(mid)
-	expectNothing(t, mid, "the half-closed middle connection")
+	if got, err := readToEnd(t, mid); string(got) != "DLE" || !isReset(err) {
+		t.Fatalf("the middle connection: got %q, %v; want \"DLE\" then a reset", got, err)
+	}
 	// The silent ones are served, and closed when they end.
 	for _, x := range []*net.TCPConn{a, after} {
 		writeTCP(t, x, []byte("x"))

@@ -24,6 +24,7 @@ var consequences = map[string]map[string]string{
 	},
 	"DieOnThirdReset": {
 		"TCP-DISCONNECT": "a client that closes with its reply unread resets the connection too, and three such in a row end the server",
+		"TCP-STREAM":     "when it exits, the connections still open never get the replies they are owed; resets from the network count among the three",
 	},
 	"DieOnReset": {
 		"TCP-DISCONNECT": "a client that vanishes mid-reply makes a write fail, an error the handler returns and that ends the whole server",
