@@ -128,6 +128,16 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: campaign [flags]   (settings: UPCHECK_*, FUZZTIME, RAPID_CHECKS, RAPID_SEED, RAPID_SHRINKTIME)")
+		fmt.Fprint(stderr, `
+By default the campaign ends within 5 minutes (-budget). Against the
+reference in process each native fuzz target fuzzes for 20s, coverage-guided,
+and the rapid properties share the rest. Against an external target
+(UPCHECK_SERVER_CMD, UPCHECK_TCP, UPCHECK_UDP) coverage measures only the
+harness: the native targets run their seed corpora once (-fuzztime seeds)
+and the properties, which draw whole scripts, share the rest of the budget
+by time. -fuzztime and -checks, when given, replace that split.
+
+`)
 		fs.PrintDefaults()
 	}
 	var c config
