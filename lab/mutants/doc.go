@@ -40,8 +40,8 @@
 //
 //   - TCP-STREAM: [CarryUTF8Lead] (a lead byte ending one read, a letter
 //     starting the next)
-//   - TCP-EOF: [ResetBetweenSilent] (three connections, the outer two
-//     silent, a half-close in the middle)
+//   - TCP-EOF: [ScanGuardReset] (three connections at once, one of which
+//     half-closes without having sent a byte)
 //   - TCP-RESET: [DieOnThirdReset] (three connections in a row ending in a
 //     reset)
 //   - UDP-ROUNDTRIP: [UDPSessionMute] (an empty datagram, then one starting

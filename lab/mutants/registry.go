@@ -24,7 +24,7 @@ var constructors = []func() *Mutant{
 	UDPLastPeer, UDPPreviousPeer,
 	UDPDieOnOversize, UDPFixedLog, UDPDieOnUnreachable,
 	// faults only a sequence finds
-	CarryUTF8Lead, ResetBetweenSilent, DieOnThirdReset, UDPSessionMute,
+	CarryUTF8Lead, ScanGuardReset, DieOnThirdReset, UDPSessionMute,
 
 	// hostile TCP servers
 	NeverAccept, BacklogFull, Silent, Endless, Trickle, Garbage,

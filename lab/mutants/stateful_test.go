@@ -62,48 +62,38 @@ func TestUDPSessionMute(t *testing.T) {
 	}
 }
 
-func TestResetBetweenSilent(t *testing.T) {
-	tcpAddr, _ := start(t, ResetBetweenSilent())
-	halfClose := func(c interface{ CloseWrite() error }) {
-		t.Helper()
-		if err := c.CloseWrite(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Two connections, one silent: the half-close is answered with EOF.
-	a, b := dialTCP(t, tcpAddr), dialTCP(t, tcpAddr)
-	writeTCP(t, b, []byte("b"))
-	halfClose(b)
-	if got, err := readToEnd(t, b); string(got) != "B" || err != nil {
-		t.Fatalf("two connections: got %q, %v; want \"B\" then EOF", got, err)
-	}
-	// A silent connection accepted before the one that half-closes, and
-	// none after: still closed.
-	c := dialTCP(t, tcpAddr)
-	writeTCP(t, c, []byte("c"))
-	halfClose(c)
-	if got, err := readToEnd(t, c); string(got) != "C" || err != nil {
-		t.Fatalf("a silent connection before only: got %q, %v; want \"C\" then EOF", got, err)
-	}
-	// A silent connection before and one after: every reply, then a
-	// reset.
-	mid := dialTCP(t, tcpAddr)
-	after := dialTCP(t, tcpAddr)
+func TestScanGuardReset(t *testing.T) {
+	tcpAddr, _ := start(t, ScanGuardReset())
+	// A silent half-close with one other connection open: EOF.
+	a := dialTCP(t, tcpAddr)
+	silent := dialTCP(t, tcpAddr)
 	time.Sleep(readGap) // the server has accepted both
-	if got := roundTrip(t, mid, []byte("mid")); string(got) != "MID" {
-		t.Fatalf("mid: got %q", got)
+	silent.CloseWrite()
+	if got, err := readToEnd(t, silent); len(got) != 0 || err != nil {
+		t.Fatalf("a silent half-close beside one connection: got %q, %v; want EOF", got, err)
 	}
-	writeTCP(t, mid, []byte("dle"))
-	halfClose(mid)
-	if got, err := readToEnd(t, mid); string(got) != "DLE" || !isReset(err) {
-		t.Fatalf("the middle connection: got %q, %v; want \"DLE\" then a reset", got, err)
+	// Three open, one half-closes having written: EOF.
+	b := dialTCP(t, tcpAddr)
+	c := dialTCP(t, tcpAddr)
+	time.Sleep(readGap)
+	writeTCP(t, c, []byte("c"))
+	c.CloseWrite()
+	if got, err := readToEnd(t, c); string(got) != "C" || err != nil {
+		t.Fatalf("a half-close after a write beside two connections: got %q, %v; want \"C\" then EOF", got, err)
 	}
-	// The silent ones are served, and closed when they end.
-	for _, x := range []*net.TCPConn{a, after} {
+	// Three open, one half-closes without a byte: a reset.
+	silent = dialTCP(t, tcpAddr)
+	time.Sleep(readGap)
+	silent.CloseWrite()
+	if got, err := readToEnd(t, silent); len(got) != 0 || !isReset(err) {
+		t.Fatalf("a silent half-close beside two connections: got %q, %v; want a reset", got, err)
+	}
+	// The others are served as ever.
+	for _, x := range []*net.TCPConn{a, b} {
 		writeTCP(t, x, []byte("x"))
-		halfClose(x)
+		x.CloseWrite()
 		if got, err := readToEnd(t, x); string(got) != "X" || err != nil {
-			t.Fatalf("a silent connection: got %q, %v; want \"X\" then EOF", got, err)
+			t.Fatalf("another connection: got %q, %v; want \"X\" then EOF", got, err)
 		}
 	}
 }

@@ -18,10 +18,10 @@ import (
 var fuzzOnly = map[string]string{
 	"CrashOnTelnetSB": "no spec sends IAC SB without IAC SE in one read",
 	// The stateful mutants: each needs a sequence no spec makes.
-	"CarryUTF8Lead":      "no spec ends a read in a lead byte 0xe0-0xef and starts the next with a letter",
-	"ResetBetweenSilent": "no spec half-closes a connection between two open ones that have sent nothing",
-	"DieOnThirdReset":    "no spec ends three connections in a row in a reset: each spec's bystander or probe ends in order between them",
-	"UDPSessionMute":     "no spec sends an empty datagram then one starting with 0x00 from one socket",
+	"CarryUTF8Lead":   "no spec ends a read in a lead byte 0xe0-0xef and starts the next with a letter",
+	"ScanGuardReset":  "no spec half-closes a silent connection while two others are open: its connections that run three or more at once all write first",
+	"DieOnThirdReset": "no spec ends three connections in a row in a reset: each spec's bystander or probe ends in order between them",
+	"UDPSessionMute":  "no spec sends an empty datagram then one starting with 0x00 from one socket",
 }
 
 // TestSuitesCatchEveryMutant requires the suites, run against each mutant
