@@ -40,8 +40,8 @@
 //
 //   - TCP-STREAM: [CarryUTF8Lead] (a lead byte ending one read, a letter
 //     starting the next)
-//   - TCP-EOF: [ScanGuardReset] (three connections at once, one of which
-//     half-closes without having sent a byte)
+//   - TCP-EOF: [ScanGuardReset] (three silent connections at once, one of
+//     which half-closes)
 //   - TCP-RESET: [DieOnThirdReset] (three connections in a row ending in a
 //     reset)
 //   - UDP-ROUNDTRIP: [UDPSessionMute] (an empty datagram, then one starting

@@ -91,50 +91,59 @@ func UDPSessionMute() *Mutant {
 	}
 }
 
-// scanGuardOthers is how many other connections must be open for
-// ScanGuardReset to take a silent connection for a port scan.
+// scanGuardOthers is how many other silent connections must be open for
+// ScanGuardReset to take a silent one that ends for a port scan.
 const scanGuardOthers = 2
 
 // ScanGuardReset returns a TCP server with a guard against port scans,
-// which open connections and close them without a byte: a connection that
-// ends (the client half-closes) without having sent anything, while at
-// least two other connections are open, is taken for a scanner's probe and
-// aborted with a reset instead of closed. Its client gets a reset instead
-// of EOF. It takes three connections at once, with a half-close of a
-// silent one among them, which no spec makes: the suites' silent
-// half-close is on a connection of its own, and their connections that run
-// three or more at once all write first. It breaks TCP-EOF.
+// which open several connections at once and close them without a byte: a
+// connection that ends (the client half-closes) without having sent
+// anything, while at least two other open connections have not sent a byte
+// either, is taken for a scanner's probe and aborted with a reset instead
+// of closed. Its client gets a reset instead of EOF. It takes three silent
+// connections at once, one of which half-closes, which no spec makes: the
+// suites' silent half-close is on a connection of its own, and their
+// connections that run three or more at once all write before they end.
+// It breaks TCP-EOF.
 func ScanGuardReset() *Mutant {
 	return &Mutant{
 		Name:   "ScanGuardReset",
 		Breaks: []string{"TCP-EOF"},
-		Bug:    "takes a connection that half-closes without sending a byte, while two others are open, for a port scanner's probe and resets it",
+		Bug:    "takes a connection that half-closes without sending a byte, while two other open ones have sent nothing either, for a port scanner's probe and resets it",
 		tcp: func(p *proc, ln net.Listener) error {
 			var mu sync.Mutex
-			open := 0
+			silent := 0 // open connections that have not sent a byte
 			for {
 				c, err := ln.Accept()
 				if err != nil {
 					return err
 				}
 				mu.Lock()
-				open++
+				silent++
 				mu.Unlock()
 				p.Go(func() {
-					defer func() {
+					heard := false
+					hear := func() {
 						mu.Lock()
-						open--
+						silent--
 						mu.Unlock()
+						heard = true
+					}
+					defer func() {
+						if !heard {
+							hear()
+						}
 						c.Close()
 					}()
 					buf := make([]byte, 1024)
-					heard := false
 					for {
 						n, err := c.Read(buf)
-						heard = heard || n > 0
+						if n > 0 && !heard {
+							hear()
+						}
 						if err == io.EOF && !heard {
 							mu.Lock()
-							others := open - 1
+							others := silent - 1
 							mu.Unlock()
 							if others >= scanGuardOthers {
 								if tc, ok := c.(*net.TCPConn); ok {

@@ -64,32 +64,35 @@ func TestUDPSessionMute(t *testing.T) {
 
 func TestScanGuardReset(t *testing.T) {
 	tcpAddr, _ := start(t, ScanGuardReset())
-	// A silent half-close with one other connection open: EOF.
-	a := dialTCP(t, tcpAddr)
+	// A silent half-close beside one silent connection and one that
+	// wrote: EOF.
+	a, b := dialTCP(t, tcpAddr), dialTCP(t, tcpAddr)
+	if got := roundTrip(t, b, []byte("b")); string(got) != "B" {
+		t.Fatalf("b: got %q", got)
+	}
 	silent := dialTCP(t, tcpAddr)
-	time.Sleep(readGap) // the server has accepted both
+	time.Sleep(readGap) // the server has accepted it
 	silent.CloseWrite()
 	if got, err := readToEnd(t, silent); len(got) != 0 || err != nil {
-		t.Fatalf("a silent half-close beside one connection: got %q, %v; want EOF", got, err)
+		t.Fatalf("a silent half-close beside one silent connection: got %q, %v; want EOF", got, err)
 	}
-	// Three open, one half-closes having written: EOF.
-	b := dialTCP(t, tcpAddr)
-	c := dialTCP(t, tcpAddr)
+	// Three silent, one half-closes having written: EOF.
+	c, d := dialTCP(t, tcpAddr), dialTCP(t, tcpAddr)
 	time.Sleep(readGap)
-	writeTCP(t, c, []byte("c"))
-	c.CloseWrite()
-	if got, err := readToEnd(t, c); string(got) != "C" || err != nil {
-		t.Fatalf("a half-close after a write beside two connections: got %q, %v; want \"C\" then EOF", got, err)
+	writeTCP(t, d, []byte("d"))
+	d.CloseWrite()
+	if got, err := readToEnd(t, d); string(got) != "D" || err != nil {
+		t.Fatalf("a half-close after a write beside two silent connections: got %q, %v; want \"D\" then EOF", got, err)
 	}
-	// Three open, one half-closes without a byte: a reset.
+	// Three silent, one half-closes without a byte: a reset.
 	silent = dialTCP(t, tcpAddr)
 	time.Sleep(readGap)
 	silent.CloseWrite()
 	if got, err := readToEnd(t, silent); len(got) != 0 || !isReset(err) {
-		t.Fatalf("a silent half-close beside two connections: got %q, %v; want a reset", got, err)
+		t.Fatalf("a silent half-close beside two silent connections: got %q, %v; want a reset", got, err)
 	}
 	// The others are served as ever.
-	for _, x := range []*net.TCPConn{a, b} {
+	for _, x := range []*net.TCPConn{a, b, c} {
 		writeTCP(t, x, []byte("x"))
 		x.CloseWrite()
 		if got, err := readToEnd(t, x); string(got) != "X" || err != nil {
