@@ -61,13 +61,20 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# Fuzz campaigns (cmd/campaign): every native fuzz target for FUZZTIME,
-# then the rapid properties for RAPID_CHECKS cases each; RAPID_SEED repeats
-# one. The UPCHECK_* settings choose the target.
-FUZZTIME     ?= 20s
-RAPID_CHECKS ?= 1000
+# Fuzz campaigns (cmd/campaign): the native fuzz targets, then the rapid
+# properties, within 5 minutes in all (-budget). Against the reference in
+# process each native target fuzzes for 20s, coverage-guided, and the
+# properties share the rest; against an external target (UPCHECK_SERVER_CMD,
+# UPCHECK_TCP, UPCHECK_UDP), where coverage measures only the harness, the
+# native targets run their seed corpora once and the properties, which draw
+# whole scripts, get the rest, shared by time. FUZZTIME (a duration, seeds,
+# or 0) and RAPID_CHECKS (a count) override the split; RAPID_SEED repeats
+# one run. The UPCHECK_* settings choose the target.
+FUZZTIME     ?=
+RAPID_CHECKS ?=
 
-## fuzz: a fuzz campaign (FUZZTIME per fuzz target, RAPID_CHECKS per property)
+## fuzz: a fuzz campaign of at most 5 minutes (FUZZTIME per fuzz target,
+## RAPID_CHECKS per property when set; by default, as above)
 fuzz:
 	FUZZTIME=$(FUZZTIME) RAPID_CHECKS=$(RAPID_CHECKS) $(GO) run ./cmd/campaign
 

@@ -54,17 +54,25 @@ func DataGen(maxLen int) *rapid.Generator[[]byte] {
 // TCPStepGen draws one step of a connection: a write of 0 to maxWrite bytes
 // (half the time), in one piece or in chunks; a pause; or a read of every
 // reply so far.
+//
+// Chunks are often of 1 to 4 bytes, with a pause of a millisecond or two
+// between them: each chunk then reaches the server in a read of its own, so
+// that a pair of bytes is split across two reads as often as it is sent in
+// one. A pause step is short, or long enough (5 to 20 ms) that the server
+// has read everything before it.
 func TCPStepGen(maxWrite int) *rapid.Generator[check.TCPStep] {
+	chunk := rapid.OneOf(rapid.IntRange(1, 4), rapid.IntRange(1, 512))
+	pause := rapid.OneOf(rapid.IntRange(0, 3), rapid.IntRange(5, 20))
 	return rapid.Custom(func(t *rapid.T) check.TCPStep {
 		switch rapid.IntRange(0, 3).Draw(t, "op") {
 		case 2:
-			return check.TCPStep{Op: check.Pause, Pause: time.Duration(rapid.IntRange(0, 20).Draw(t, "pause_ms")) * time.Millisecond}
+			return check.TCPStep{Op: check.Pause, Pause: time.Duration(pause.Draw(t, "pause_ms")) * time.Millisecond}
 		case 3:
 			return check.TCPStep{Op: check.Read}
 		}
 		st := check.TCPStep{Op: check.Write, Data: DataGen(maxWrite).Draw(t, "data")}
 		if rapid.Bool().Draw(t, "chunked") {
-			st.Chunks = rapid.SliceOfN(rapid.IntRange(1, 512), 1, 4).Draw(t, "chunks")
+			st.Chunks = rapid.SliceOfN(chunk, 1, 4).Draw(t, "chunks")
 			// Pause between chunks only when there are few of them, so
 			// that one input stays well under a second.
 			if len(st.Data)/slices.Min(st.Chunks) <= 64 {
@@ -77,13 +85,19 @@ func TCPStepGen(maxWrite int) *rapid.Generator[check.TCPStep] {
 
 // TCPConnGen draws one connection's script: 1 to maxSteps writes, pauses
 // and reads, then an ending: half-close (most often), reset, abrupt close,
-// or none (wait for every reply, then close). The steps are a slice, so
-// that rapid shrinks a script by removing steps.
+// or none (wait for every reply, then close). A connection in three starts
+// late: it stays silent for 5 to 20 ms first, so that others run, end and
+// half-close while it is open and has sent nothing. The steps are a slice,
+// so that rapid shrinks a script by removing steps.
 func TCPConnGen(maxSteps, maxWrite int) *rapid.Generator[check.TCPConnScript] {
 	return rapid.Custom(func(t *rapid.T) check.TCPConnScript {
 		var cs check.TCPConnScript
 		cs.NoDelay = rapid.Bool().Draw(t, "nodelay")
-		cs.Steps = rapid.SliceOfN(TCPStepGen(maxWrite), 1, maxSteps).Draw(t, "steps")
+		// 2 (not 0) starts late, so that shrinking leaves the wait out.
+		if rapid.IntRange(0, 2).Draw(t, "late") == 2 {
+			cs.Steps = append(cs.Steps, check.TCPStep{Op: check.Pause, Pause: time.Duration(rapid.IntRange(5, 20).Draw(t, "late_ms")) * time.Millisecond})
+		}
+		cs.Steps = append(cs.Steps, rapid.SliceOfN(TCPStepGen(maxWrite), 1, maxSteps).Draw(t, "steps")...)
 		switch rapid.IntRange(0, 5).Draw(t, "end") {
 		case 0, 1, 2:
 			cs.Steps = append(cs.Steps, check.TCPStep{Op: check.HalfClose})

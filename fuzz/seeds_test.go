@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
@@ -26,6 +27,23 @@ func TestSeedCorpusFiles(t *testing.T) {
 		got, err := os.ReadFile(path)
 		if err != nil || string(got) != want {
 			t.Errorf("%s is missing or stale: run go test ./fuzz -run TestSeedCorpusFiles -update-corpus", path)
+		}
+	}
+}
+
+// TestBoundaryPairs: every ordered pair of boundary bytes is in the seed,
+// side by side, and nothing else.
+func TestBoundaryPairs(t *testing.T) {
+	b := boundaryPairs()
+	k := len(boundaryBytes)
+	if len(b) != k*k+1 {
+		t.Errorf("%d bytes, want %d", len(b), k*k+1)
+	}
+	for _, x := range boundaryBytes {
+		for _, y := range boundaryBytes {
+			if !bytes.Contains(b, []byte{x, y}) {
+				t.Errorf("the pair %02x %02x is missing", x, y)
+			}
 		}
 	}
 }

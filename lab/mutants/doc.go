@@ -35,6 +35,18 @@
 //   - UDP-CONCURRENT: [UDPLastPeer], [UDPPreviousPeer]
 //   - UDP-SURVIVE: [UDPDieOnOversize], [UDPFixedLog], [UDPDieOnUnreachable]
 //
+// The stateful mutants, whose fault only a sequence no spec makes
+// triggers, so that only a fuzzer finds them:
+//
+//   - TCP-STREAM: [CarryUTF8Lead] (a lead byte ending one read, a letter
+//     starting the next)
+//   - TCP-EOF: [ScanGuardReset] (three silent connections at once, one of
+//     which half-closes)
+//   - TCP-RESET: [DieOnThirdReset] (three connections in a row ending in a
+//     reset)
+//   - UDP-ROUNDTRIP: [UDPSessionMute] (an empty datagram, then one starting
+//     with 0x00, from one source)
+//
 // The hostile servers:
 //
 //   - TCP: [NeverAccept], [BacklogFull], [Silent], [Endless], [Trickle],

@@ -23,6 +23,8 @@ var constructors = []func() *Mutant{
 	UDPNewSocket, UDPTwice, UDPGreeting, UDPFullBuffer, UDPStaleTail,
 	UDPLastPeer, UDPPreviousPeer,
 	UDPDieOnOversize, UDPFixedLog, UDPDieOnUnreachable,
+	// faults only a sequence finds
+	CarryUTF8Lead, ScanGuardReset, DieOnThirdReset, UDPSessionMute,
 
 	// hostile TCP servers
 	NeverAccept, BacklogFull, Silent, Endless, Trickle, Garbage,

@@ -19,6 +19,13 @@ var consequences = map[string]map[string]string{
 	"CrashOnTelnetSB": {
 		"TCP-EOF": "the server dies while the reply is due, so the stream ends without it, often with a reset, instead of an orderly EOF after the last reply byte",
 	},
+	"CarryUTF8Lead": {
+		"TCP-BYTES": "the letter after a split lead byte comes back as it was sent, a byte a-z not uppercased",
+	},
+	"DieOnThirdReset": {
+		"TCP-DISCONNECT": "a client that closes with its reply unread resets the connection too, and three such in a row end the server",
+		"TCP-STREAM":     "when it exits, the connections still open never get the replies they are owed; resets from the network count among the three",
+	},
 	"DieOnReset": {
 		"TCP-DISCONNECT": "a client that vanishes mid-reply makes a write fail, an error the handler returns and that ends the whole server",
 	},

@@ -76,8 +76,8 @@ type finding struct {
 func campaign(ctx context.Context, c *config, w, progressW io.Writer) int {
 	start := time.Now()
 	fmt.Fprintf(w, "campaign: target %s\n", c.describe)
-	fmt.Fprintf(w, "campaign: rapid seed %d (repeat with RAPID_SEED=%d), %d checks per property; FUZZTIME=%s per fuzz target\n",
-		c.seed, c.seed, c.checks, c.fuzzTime)
+	fmt.Fprintf(w, "campaign: rapid seed %d (repeat with RAPID_SEED=%d), %s; %s\n",
+		c.seed, c.seed, c.checksText(), c.fuzzTimeText())
 	var results []result
 	// With -budget, every run is stopped at the budget's end (less
 	// endMargin, for the summary): budget is the campaign's context, with
@@ -95,7 +95,7 @@ func campaign(ctx context.Context, c *config, w, progressW io.Writer) int {
 		return result{name: name, status: skipped, note: fmt.Sprintf("left out: it would end the campaign past -budget %s", c.budget)}
 	}
 	overhead := firstOverhead
-	if c.fuzzTime > 0 {
+	if c.fuzzTime > 0 || c.seedsOnly {
 		targets, err := discover(budget, c)
 		if err != nil {
 			results = append(results, result{name: "discovery", status: broken, note: err.Error()})
@@ -107,6 +107,12 @@ func campaign(ctx context.Context, c *config, w, progressW io.Writer) int {
 			}
 			switch {
 			case ctx.Err() != nil:
+			case c.seedsOnly:
+				if !end.IsZero() && time.Until(end) < overhead {
+					results = append(results, skip(t.label()))
+					continue
+				}
+				results = append(results, seedsRun(budget, c, t, end, w))
 			case fuzzTime < min(minFuzzTime, c.fuzzTime):
 				results = append(results, skip(t.label()))
 			default:
@@ -157,13 +163,56 @@ func fuzzRun(ctx context.Context, c *config, t fuzzTarget, fuzzTime time.Duratio
 	return r
 }
 
+// seedsRun runs the seed corpus of the native target t once, without
+// fuzzing: its F.Add seeds and the inputs under testdata/fuzz, each a
+// subtest. end, if not zero, is when the run must be over.
+func seedsRun(ctx context.Context, c *config, t fuzzTarget, end time.Time, w io.Writer) result {
+	fmt.Fprintf(w, "\n=== seeds of %s\n", t.label())
+	timeout := 10 * time.Minute
+	if !end.IsZero() {
+		timeout = time.Until(end) + time.Minute
+	}
+	args := []string{"test", "-count=1", "-run=^" + regexp.QuoteMeta(t.name) + "$", "-timeout=" + timeout.String(), t.pkg}
+	start := time.Now()
+	run, code, err := goTest(ctx, c, w, nil, endEnv(end), args...)
+	r := result{name: t.label() + " (seeds)", took: time.Since(start)}
+	if errors.Is(err, errBudget) {
+		return cutShort(r, c, func() (status, string, []finding) { return judgeFuzz(c, t, run, code, nil) })
+	}
+	if err != nil {
+		r.status, r.note = broken, err.Error()
+		return r
+	}
+	r.status, r.note, r.findings = judgeFuzz(c, t, run, code, nil)
+	return r
+}
+
+// checksText says how many cases each property runs.
+func (c *config) checksText() string {
+	if c.byTime {
+		return "properties by time (each an equal part of what is left of -budget)"
+	}
+	return fmt.Sprintf("%d checks per property", c.checks)
+}
+
+// fuzzTimeText says what the native fuzz targets do.
+func (c *config) fuzzTimeText() string {
+	switch {
+	case c.seedsOnly:
+		return "native fuzz targets: their seed corpora only (external target)"
+	case c.fuzzTime == 0:
+		return "native fuzz targets skipped"
+	}
+	return fmt.Sprintf("FUZZTIME=%s per fuzz target", c.fuzzTime)
+}
+
 // propertiesRun runs the rapid properties whose names match c.properties:
 // the subtests of TestProperties in ./fuzz. end, if not zero, is when the
 // run must be over: the properties stop drawing cases in time for it
 // (fuzz's UPCHECK_FUZZ_END), and ctx stops the run there. Their progress
 // goes to prog as it comes.
 func propertiesRun(ctx context.Context, c *config, end time.Time, w io.Writer, prog progress) result {
-	fmt.Fprintf(w, "\n=== properties matching %q (%d checks each, seed %d)\n", c.properties, c.checks, c.seed)
+	fmt.Fprintf(w, "\n=== properties matching %q (%s, seed %d)\n", c.properties, c.checksText(), c.seed)
 	timeout := 30*time.Minute + time.Duration(c.checks)*2*time.Second + 2*c.shrinkTime
 	shrinkTime := c.shrinkTime
 	if !end.IsZero() {

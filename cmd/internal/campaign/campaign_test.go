@@ -186,3 +186,43 @@ func summaryOf(out string) string {
 	}
 	return lastLines(out, 40)
 }
+
+// TestDefaultSplit: with no settings, the campaign keeps to 5 minutes;
+// against an external target its native targets run their seeds only and
+// the properties run by time, while in process each native target fuzzes
+// for 20s. Settings given are used as given.
+func TestDefaultSplit(t *testing.T) {
+	for _, k := range []string{"UPCHECK_TCP", "UPCHECK_UDP", "UPCHECK_SERVER_CMD", "RAPID_CHECKS", "FUZZTIME"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	header := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		// A budget too short for anything: only the header is of use.
+		Run(context.Background(), append([]string{"-budget=1ms", "-seed=1"}, args...), &stdout, &stderr)
+		return firstLine(strings.SplitN(stdout.String(), "\n", 2)[1])
+	}
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		want      string
+	}{
+		{"in process", "", nil, "properties by time (each an equal part of what is left of -budget); FUZZTIME=20s per fuzz target"},
+		{"external", "127.0.0.1:9", nil, "properties by time (each an equal part of what is left of -budget); native fuzz targets: their seed corpora only (external target)"},
+		{"external, given", "127.0.0.1:9", []string{"-fuzztime=10s", "-checks=50"}, "50 checks per property; FUZZTIME=10s per fuzz target"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("UPCHECK_TCP", tc.env)
+			}
+			if got := header(tc.args...); !strings.HasSuffix(got, tc.want) {
+				t.Errorf("header %q, want it to end in %q", got, tc.want)
+			}
+		})
+	}
+	// Without a budget, and -checks not given, the properties run a count.
+	if got := (&config{checks: defaultChecks}).checksText(); got != "1000 checks per property" {
+		t.Errorf("without a budget: %q", got)
+	}
+}

@@ -7,7 +7,21 @@
 // packages whose test files declare one), runs each in turn for -fuzztime
 // (go test runs one -fuzz target per invocation), then runs the rapid
 // properties (TestProperties in ./fuzz) for -checks cases each, with the
-// rapid seed it prints. At the end it prints a summary: the target, each
+// rapid seed it prints.
+//
+// The default split of time: the campaign ends within -budget (5m). Against
+// the reference in process, each native target fuzzes for 20s, guided by
+// the coverage of the reference's own code, and the properties share what is
+// left. Against an external target (UPCHECK_SERVER_CMD, UPCHECK_TCP or
+// UPCHECK_UDP), coverage measures the harness, not the server, and the
+// engine's mutations of raw bytes are random search: the native targets
+// only run their seed corpora once (-fuzztime seeds: the boundary byte
+// pairs, the sizes, the inputs saved under testdata/fuzz), and the rapid
+// properties, which draw whole scripts (split writes, pauses, up to four
+// connections with half-closes and resets, empty and oversized datagrams),
+// get the rest of the budget, shared equally by time: -checks is then only a
+// cap. A -fuzztime or -checks given, or FUZZTIME or RAPID_CHECKS set, is
+// used as given. At the end it prints a summary: the target, each
 // run's result and duration, and for each failure where it stays and the one
 // command that replays it:
 //
@@ -79,12 +93,27 @@ import (
 // target but the fixtures of upcheck's own tests (fuzzspec.Fixtures).
 const defaultTargets = "."
 
+// The defaults of the campaign's time split (see the package doc).
+const (
+	// defaultBudget is -budget: make fuzz with no settings ends within it.
+	defaultBudget = 5 * time.Minute
+	// defaultFuzzTime is -fuzztime against the reference in process.
+	defaultFuzzTime = 20 * time.Second
+	// defaultChecks is -checks without a budget.
+	defaultChecks = 1000
+	// byTimeChecks is -checks with a budget: more than fit, so that the
+	// properties run until their part of the budget is used.
+	byTimeChecks = 1_000_000
+)
+
 // config is a campaign's settings, from flags and environment.
 type config struct {
 	fuzzTime   time.Duration
+	seedsOnly  bool // run the native targets' seed corpora, without fuzzing
 	minimize   time.Duration
 	budget     time.Duration
 	checks     int
+	byTime     bool // -checks was not given: the properties run by time
 	seed       uint64
 	shrinkTime time.Duration
 	targets    string // regexp on native target names
@@ -104,13 +133,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: campaign [flags]   (settings: UPCHECK_*, FUZZTIME, RAPID_CHECKS, RAPID_SEED, RAPID_SHRINKTIME)")
+		fmt.Fprint(stderr, `
+By default the campaign ends within 5 minutes (-budget). Against the
+reference in process each native fuzz target fuzzes for 20s, coverage-guided,
+and the rapid properties share the rest. Against an external target
+(UPCHECK_SERVER_CMD, UPCHECK_TCP, UPCHECK_UDP) coverage measures only the
+harness: the native targets run their seed corpora once (-fuzztime seeds)
+and the properties, which draw whole scripts, share the rest of the budget
+by time. -fuzztime and -checks, when given, replace that split.
+
+`)
 		fs.PrintDefaults()
 	}
 	var c config
-	fuzzTime := fs.String("fuzztime", "20s", "how long to fuzz each native target, a duration (FUZZTIME); 0 skips them")
+	fuzzTime := fs.String("fuzztime", "", "how long to fuzz each native target, a duration (FUZZTIME); \"seeds\" runs their seed corpora only; 0 skips them (default: 20s against the reference in process, seeds against an external target)")
 	minimize := fs.String("minimizetime", "3s", "go test -fuzzminimizetime: how long to minimize each new input (the default 60s stalls network targets)")
-	budget := fs.Duration("budget", 0, "end the campaign within this long (0: no limit): runs get what is left (a shorter -fuzztime; the properties stop drawing cases), one still going at the end is stopped, one with no time left is listed as skipped")
-	checks := fs.String("checks", "1000", "rapid cases per property (RAPID_CHECKS); 0 skips the properties")
+	budget := fs.Duration("budget", defaultBudget, "end the campaign within this long (0: no limit): runs get what is left (a shorter -fuzztime; the properties stop drawing cases), one still going at the end is stopped, one with no time left is listed as skipped")
+	checks := fs.String("checks", "", "rapid cases per property at most (RAPID_CHECKS); 0 skips the properties (default: as many as fit the -budget, shared by time; 1000 without a budget)")
 	seed := fs.String("seed", "", "rapid seed (RAPID_SEED); default: a random one, printed")
 	shrinkTime := fs.String("shrinktime", "5m", "how long rapid may shrink a failing case (RAPID_SHRINKTIME)")
 	fs.StringVar(&c.targets, "targets", defaultTargets, "run the native fuzz targets whose names match this regexp (the fixtures of upcheck's own tests only when it is given)")
@@ -151,20 +190,43 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "campaign: %s: %s\n", what, fmt.Sprintf(format, args...))
 		return 2
 	}
-	if c.fuzzTime, err = time.ParseDuration(*fuzzTime); err != nil || c.fuzzTime < 0 {
-		return bad("fuzztime", "%q is not a duration such as 20s or 5m", *fuzzTime)
+	if c.budget = *budget; c.budget < 0 {
+		return bad("budget", "%v is negative", c.budget)
+	}
+	s, err := target.FromEnv()
+	if err == nil {
+		err = s.Validate()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "campaign: %v\n", err)
+		return 2
+	}
+	external := s.ServerCmd != "" || s.TCP != "" || s.UDP != ""
+	switch {
+	case *fuzzTime == "" && external, *fuzzTime == "seeds":
+		c.seedsOnly = true
+	case *fuzzTime == "":
+		c.fuzzTime = defaultFuzzTime
+	default:
+		if c.fuzzTime, err = time.ParseDuration(*fuzzTime); err != nil || c.fuzzTime < 0 {
+			return bad("fuzztime", "%q is not a duration such as 20s or 5m, nor seeds", *fuzzTime)
+		}
 	}
 	if c.minimize, err = time.ParseDuration(*minimize); err != nil || c.minimize < 0 {
 		return bad("minimizetime", "%q is not a duration such as 3s", *minimize)
 	}
-	if c.checks, err = strconv.Atoi(*checks); err != nil || c.checks < 0 {
-		return bad("checks", "%q is not a number of cases", *checks)
+	switch {
+	case *checks == "" && c.budget > 0:
+		c.checks, c.byTime = byTimeChecks, true
+	case *checks == "":
+		c.checks = defaultChecks
+	default:
+		if c.checks, err = strconv.Atoi(*checks); err != nil || c.checks < 0 {
+			return bad("checks", "%q is not a number of cases", *checks)
+		}
 	}
 	if c.shrinkTime, err = time.ParseDuration(*shrinkTime); err != nil || c.shrinkTime <= 0 {
 		return bad("shrinktime", "%q is not a duration such as 5m", *shrinkTime)
-	}
-	if c.budget = *budget; c.budget < 0 {
-		return bad("budget", "%v is negative", c.budget)
 	}
 	if *seed == "" {
 		c.seed = rand.Uint64() >> 1
@@ -187,14 +249,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		c.failures = abs
 	}
 
-	s, err := target.FromEnv()
-	if err == nil {
-		err = s.Validate()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "campaign: %v\n", err)
-		return 2
-	}
 	c.describe = s.Describe()
 	if c.dir, err = moduleRoot(ctx, c.goCmd); err != nil {
 		fmt.Fprintf(stderr, "campaign: %v\n", err)

@@ -15,8 +15,8 @@ import (
 func summary(w io.Writer, c *config, results []result, unconfirmed []string, took time.Duration, interrupted bool) int {
 	fmt.Fprintf(w, "\n=== campaign summary\n")
 	fmt.Fprintf(w, "target:    %s\n", c.describe)
-	fmt.Fprintf(w, "rapid:     seed %d, %d checks per property (repeat with RAPID_SEED=%d)\n", c.seed, c.checks, c.seed)
-	fmt.Fprintf(w, "fuzztime:  %s per fuzz target\n", c.fuzzTime)
+	fmt.Fprintf(w, "rapid:     seed %d, %s (repeat with RAPID_SEED=%d)\n", c.seed, c.checksText(), c.seed)
+	fmt.Fprintf(w, "fuzztime:  %s\n", c.fuzzTimeText())
 	width := 0
 	for _, r := range results {
 		width = max(width, len(r.name))
