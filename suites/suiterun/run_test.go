@@ -39,7 +39,7 @@ func fakeSuites(t *testing.T, rep report.Report, ginkgoReport []types.Report, ex
 	}
 	record = filepath.Join(dir, "record")
 	script := `#!/bin/sh
-{ for a in "$@"; do echo "arg $a"; done; echo "pwd $(pwd)"; env | grep '^UPCHECK_' | sed 's/^/env /'; } > ` + record + `
+{ for a in "$@"; do echo "arg $a"; done; echo "pwd $(pwd)"; env | grep '^UPCHECK_' | grep -v '^UPCHECK_HARNESS=' | sed 's/^/env /'; } > ` + record + `
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-report) cp ` + filepath.Join(dir, "report.json") + ` "$2"; shift ;;
