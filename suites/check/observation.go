@@ -86,6 +86,24 @@ type udpObs struct {
 	// from, as describeSource says, when the run asked (see
 	// needsSourceProbe); "" otherwise.
 	probedSource string
+	// newSocketSilent: a socket whose only request, an empty datagram,
+	// went unanswered had the run ask a fresh socket for "a" (see
+	// needsEmptyFollowUp), and that got no reply either: the server does
+	// not answer new sockets, whatever the datagram.
+	newSocketSilent bool
+}
+
+// needsEmptyFollowUp reports whether some socket of o sent one empty
+// datagram and nothing else, and got nothing back at all after its tries:
+// by itself that cannot tell a server that ignores empty datagrams
+// (UDP-EMPTY) from one that does not answer that socket (UDP-ROUNDTRIP).
+func (o udpObs) needsEmptyFollowUp() bool {
+	for _, so := range o.sockets {
+		if len(so.reqs) == 1 && len(so.reqs[0]) == 0 && so.tries[0] > 0 && len(so.got) == 0 && so.dropped == 0 && so.markerReplies == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // silence says whether any socket of o got a datagram back (answered),

@@ -62,7 +62,9 @@ type udpJudge struct {
 	// socket got one from an address other than the server's ("" if none),
 	// or else what the probe of udpObs.probedSource saw.
 	sourceSeen string
-	findings   []udpFinding
+	// newSocketSilent is udpObs.newSocketSilent.
+	newSocketSilent bool
+	findings        []udpFinding
 }
 
 // judgeUDP judges what the sockets of s observed, for a server whose
@@ -99,6 +101,7 @@ func newUDPJudge(s UDPScript, max int, o udpObs) *udpJudge {
 	if j.sourceSeen == "" {
 		j.sourceSeen = o.probedSource
 	}
+	j.newSocketSilent = o.newSocketSilent
 	// Misdeliveries next: a request's silence is judged against them.
 	j.countMisdeliveries()
 	return j
@@ -391,9 +394,9 @@ func (j *udpJudge) judgeMissing(i, k int, missing []int) {
 		// Nothing came back to this socket at all: its silence is the
 		// round trip's (the other request's finding), and says nothing of
 		// empty datagrams in particular.
-	case len(req) == 0 && len(sk.got) == 0 && sk.tries[k] == SilentTries:
-		// A lone empty datagram, left unanswered by a server already
-		// seen silent to new sockets: the round trip's failure.
+	case len(req) == 0 && len(sk.got) == 0 && (sk.tries[k] == SilentTries || j.newSocketSilent):
+		// A lone empty datagram, left unanswered by a server seen
+		// silent to new sockets: the round trip's failure.
 		j.add(udpFinding{socket: i, datagram: k, id: "UDP-ROUNDTRIP", kind: "missing",
 			expected: "a zero-length reply to a zero-length datagram",
 			observed: observed + " (the server was seen to answer no datagram of a new socket)"})

@@ -213,6 +213,33 @@ func TestNeedsSourceProbe(t *testing.T) {
 	}
 }
 
+// TestNeedsEmptyFollowUp: only a socket whose one request, an empty
+// datagram, got nothing back at all leaves its server's fault unknown.
+func TestNeedsEmptyFollowUp(t *testing.T) {
+	spent := func(o *udpSocketObs) *udpSocketObs {
+		o.tries = make([]int, len(o.reqs))
+		for k := range o.tries {
+			o.tries[k] = UDPTries
+		}
+		return o
+	}
+	for _, tt := range []struct {
+		name string
+		obs  []*udpSocketObs
+		want bool
+	}{
+		{"a lone empty datagram unanswered", []*udpSocketObs{spent(usock(reqs("")))}, true},
+		{"a lone empty datagram answered", []*udpSocketObs{spent(usock(reqs(""), dg("")))}, false},
+		{"a lone empty datagram answered wrongly", []*udpSocketObs{spent(usock(reqs(""), dg("x")))}, false},
+		{"an empty datagram, then another", []*udpSocketObs{spent(usock(reqs("", "after")))}, false},
+		{"a lone datagram of 1 byte", []*udpSocketObs{spent(usock(reqs("a")))}, false},
+	} {
+		if got := (udpObs{sockets: tt.obs}).needsEmptyFollowUp(); got != tt.want {
+			t.Errorf("%s: needsEmptyFollowUp = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 // TestJudgeUDPByKind: a reply's content counts against the rule its kind
 // of difference breaks, and a probe's wrong reply is not a failure to
 // survive.
@@ -220,6 +247,7 @@ func TestJudgeUDPByKind(t *testing.T) {
 	s := UDPScript{Case: "c"}
 	silent := usock(reqs(""))
 	silent.tries = []int{SilentTries}
+	lone := func() *udpSocketObs { o := usock(reqs("")); o.tries = []int{UDPTries}; return o }
 	for _, tt := range []struct {
 		name string
 		o    udpObs
@@ -235,6 +263,10 @@ func TestJudgeUDPByKind(t *testing.T) {
 			"UDP-ONCE [c]: expected no datagram but the replies to this socket's requests; observed a 5-byte datagram that answers no request; socket 0, it starts 61 00 20 68 69"},
 		{"a lone empty datagram, the server seen silent", udpObs{sockets: []*udpSocketObs{silent}},
 			"UDP-ROUNDTRIP [c]: expected a zero-length reply to a zero-length datagram; observed no reply after 2 tries (the server was seen to answer no datagram of a new socket); socket 0 datagram 0"},
+		{"a lone empty datagram, a new socket's \"a\" unanswered too", udpObs{sockets: []*udpSocketObs{lone()}, newSocketSilent: true},
+			"UDP-ROUNDTRIP [c]: expected a zero-length reply to a zero-length datagram; observed no reply after 6 tries (the server was seen to answer no datagram of a new socket); socket 0 datagram 0"},
+		{"a lone empty datagram, a new socket's \"a\" answered", udpObs{sockets: []*udpSocketObs{lone()}},
+			"UDP-EMPTY [c]: expected a zero-length reply to a zero-length datagram; observed no reply after 6 tries; socket 0 datagram 0"},
 	} {
 		if got := joined(judgeUDP(s, 8192, tt.o)); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)

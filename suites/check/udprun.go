@@ -72,6 +72,12 @@ func runUDP(ctx context.Context, e Env, s UDPScript, n *udpNet) error {
 			obs.probedSource = src
 		}
 	}
+	if n == nil && obs.needsEmptyFollowUp() && !e.Silence.UDPSilent(e.UDP) {
+		// Whether the server answers a fresh socket's "a" tells a
+		// server that ignores empty datagrams from one that is not
+		// answering at all, whatever spec ran before.
+		obs.newSocketSilent = probeUDP(ctx, e, "a", UDPTries*UDPTry) != nil && ctx.Err() == nil
+	}
 	vs := judgeUDP(s, e.udpMax(), obs)
 	if !s.SkipFinalProbe && len(vs) == 0 {
 		if err := probeUDP(ctx, e, "a", UDPTries*UDPTry); err != nil {
@@ -107,8 +113,9 @@ func exchangeAll(ctx context.Context, runs []*udpRun) udpObs {
 		all[i] = r.wants
 	}
 	wants := indexWants(all)
+	elsewhere := &udpElsewhere{seen: map[udpLoc]bool{}}
 	for _, r := range runs {
-		r.all = wants
+		r.all, r.elsewhere = wants, elsewhere
 	}
 	var wg sync.WaitGroup
 	for _, r := range runs {
@@ -151,6 +158,9 @@ type udpRun struct {
 	conn   *clients.UDPConn
 	recv   *clients.Receiver
 	all    map[string][]udpLoc // every socket's expected replies
+	// elsewhere holds the requests whose reply another socket of the
+	// script received: no try of this socket can bring it.
+	elsewhere *udpElsewhere
 	// maxTries is how many times a datagram is sent: UDPTries, fewer to
 	// a server seen silent (Silence).
 	maxTries int
@@ -228,8 +238,10 @@ func (r *udpRun) absorb(ds []clients.Datagram) {
 	for _, d := range ds[r.seen:] {
 		if g, ok := r.groups.lookup(d.Data); ok && !d.Truncated {
 			r.live[g]++
-		} else if _, other := otherSocket(r.all, d.Data, r.idx); d.Truncated || !other {
+		} else if loc, other := otherSocket(r.all, d.Data, r.idx); d.Truncated || !other {
 			r.strays++
+		} else if len(r.all[string(d.Data)]) == 1 {
+			r.elsewhere.mark(loc)
 		}
 	}
 	r.seen = len(ds)
@@ -237,17 +249,57 @@ func (r *udpRun) absorb(ds []clients.Datagram) {
 
 // pending returns the datagrams of ks still waiting for a reply, counting
 // strays that arrived since mark as replies (damaged ones) to the first of
-// those without their expected reply.
+// those without their expected reply. A datagram whose reply another
+// socket received waits no more: the server sent it, to the wrong socket.
 func (r *udpRun) pending(ks []int, mark int) []int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []int
 	for _, k := range ks {
-		if r.live[r.groups.of[k]] <= r.groups.rank[k] {
+		if r.live[r.groups.of[k]] <= r.groups.rank[k] && !r.elsewhere.has(udpLoc{r.idx, k}) {
 			out = append(out, k)
 		}
 	}
 	return out[min(len(out), r.strays-mark):]
+}
+
+// unanswered returns how many datagrams of ks got no reply on this socket:
+// those still pending and those whose reply went to another socket.
+func (r *udpRun) unanswered(ks []int, mark int) int {
+	n := len(r.pending(ks, mark))
+	for _, k := range ks {
+		if r.elsewhere.has(udpLoc{r.idx, k}) {
+			n++
+		}
+	}
+	return n
+}
+
+// udpElsewhere records, for a whole script, the requests whose reply
+// reached another socket than the one that sent them: evidence enough of
+// the misdelivery, so that their sockets stop sending them again. A reply
+// several requests expect marks none of them.
+type udpElsewhere struct {
+	mu   sync.Mutex
+	seen map[udpLoc]bool
+}
+
+func (u *udpElsewhere) mark(loc udpLoc) {
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.seen[loc] = true
+}
+
+func (u *udpElsewhere) has(loc udpLoc) bool {
+	if u == nil {
+		return false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.seen[loc]
 }
 
 func (r *udpRun) strayMark() int {
@@ -268,8 +320,9 @@ func (r *udpRun) send(k int) {
 }
 
 // exchange sends the datagrams ks and resends those still unanswered, up to
-// UDPTries tries in all. It returns how many got no reply, expected or not:
-// a wrong reply is judged later, and resending cannot mend it.
+// UDPTries tries in all. It returns how many got no reply on this socket,
+// expected or not: a wrong reply is judged later, and resending cannot mend
+// it; nor can it bring a reply the server sends to another socket.
 func (r *udpRun) exchange(ctx context.Context, ks []int) int {
 	mark := r.strayMark()
 	pending := ks
@@ -287,7 +340,7 @@ func (r *udpRun) exchange(ctx context.Context, ks []int) int {
 		r.await(ctx, ks, mark, wait)
 		pending = r.pending(ks, mark)
 	}
-	return len(pending)
+	return r.unanswered(ks, mark)
 }
 
 // patientSockets is the most sockets a script may use at once and still
