@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/upcheck/upcheck/clients"
@@ -237,31 +236,17 @@ const maxFailingBytes = 3
 // a time is not blamed here.
 func tcpEachByte(ctx context.Context, e Env) error {
 	var errs []error
-	for lo := 0; lo < 256 && len(errs) < maxFailingBytes; lo += eachByteAtOnce {
-		wave := make([]error, min(eachByteAtOnce, 256-lo))
-		var wg sync.WaitGroup
-		for i := range wave {
-			b := lo + i
-			wg.Go(func() { wave[i] = TCPBytes(ctx, e, fmt.Sprintf("byte 0x%02x alone", b), []byte{byte(b)}) })
+	for b := range 256 {
+		if err := TCPBytes(ctx, e, fmt.Sprintf("byte 0x%02x alone", b), []byte{byte(b)}); err != nil {
+			errs = append(errs, err)
 		}
-		wg.Wait()
-		for _, err := range wave {
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if len(errs) >= maxFailingBytes && lo+len(wave) < 256 {
-			e.logf("stopped after %d failing byte values, before 0x%02x", len(errs), lo+len(wave))
+		if len(errs) == maxFailingBytes && b < 255 {
+			e.logf("stopped after %d failing byte values, at 0x%02x", maxFailingBytes, b)
+			break
 		}
 	}
-	return errors.Join(errs[:min(len(errs), maxFailingBytes)]...)
+	return errors.Join(errs...)
 }
-
-// eachByteAtOnce is how many of tcpEachByte's connections are open at
-// once: a server that takes 50 ms a reply is judged in seconds, not
-// 256 x 50 ms, and a listen backlog of 5 (Python's socketserver) still
-// takes every dial without a SYN retransmit.
-const eachByteAtOnce = 4
 
 // oneByte slices a direction into 1-byte segments, delay apart.
 func oneByte(delay time.Duration) StreamFaults {
