@@ -85,8 +85,10 @@ func (p *proc) addCloser(c io.Closer) {
 	p.closers = append(p.closers, c)
 }
 
-// stop closes every listener, socket and connection at once. It does not
-// wait: it may be called from one of the proc's own goroutines.
+// stop closes every listener, socket and connection at once, then Done:
+// whoever sees Done closed finds the ports closed too, as after a process
+// died. It does not wait: it may be called from one of the proc's own
+// goroutines.
 func (p *proc) stop() {
 	p.mu.Lock()
 	if p.stopping {
@@ -94,7 +96,6 @@ func (p *proc) stop() {
 		return
 	}
 	p.stopping = true
-	close(p.done)
 	closers, conns := p.closers, p.conns
 	p.conns = nil
 	p.mu.Unlock()
@@ -104,6 +105,7 @@ func (p *proc) stop() {
 	for c := range conns {
 		c.Close()
 	}
+	close(p.done)
 }
 
 // track records an accepted connection so that stop closes it. It reports
