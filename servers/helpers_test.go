@@ -286,9 +286,12 @@ func (c *recordingConn) CloseWrite() error {
 	return c.Conn.Close()
 }
 
+// Close closes the connection, then tells a held Write: a Write that
+// resumes finds the connection closed, and writes nothing.
 func (c *recordingConn) Close() error {
+	err := c.Conn.Close()
 	c.closeOnce.Do(func() { close(c.closed) })
-	return c.Conn.Close()
+	return err
 }
 
 func (c *recordingConn) readCalls() []readCall {
