@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"flag"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -69,25 +70,11 @@ func situationsOf(c *Case) []situation {
 }
 
 func anyConn(f func(check.TCPConnScript) bool) func(*Case, int) bool {
-	return func(c *Case, _ int) bool {
-		for _, cs := range c.TCP.Conns {
-			if f(cs) {
-				return true
-			}
-		}
-		return false
-	}
+	return func(c *Case, _ int) bool { return slices.ContainsFunc(c.TCP.Conns, f) }
 }
 
 func anySocket(f func(check.UDPSocketScript) bool) func(*Case, int) bool {
-	return func(c *Case, _ int) bool {
-		for _, s := range c.UDP.Sockets {
-			if f(s) {
-				return true
-			}
-		}
-		return false
-	}
+	return func(c *Case, _ int) bool { return slices.ContainsFunc(c.UDP.Sockets, f) }
 }
 
 func anyDatagram(f func(d []byte, udpMax int) bool) func(*Case, int) bool {

@@ -3,6 +3,8 @@ package check
 import (
 	"context"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // DefaultUDPMax is the reference's declared maximum datagram payload:
@@ -92,4 +94,11 @@ func (e Env) logf(format string, args ...any) {
 // within returns ctx bounded by a scaled base timeout.
 func (e Env) within(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, e.T(d))
+}
+
+// dialTCP connects to the TCP target within DialTimeout.
+func (e Env) dialTCP(ctx context.Context) (*clients.TCPConn, error) {
+	dctx, cancel := e.within(ctx, DialTimeout)
+	defer cancel()
+	return clients.DialTCP(dctx, e.TCP)
 }

@@ -209,9 +209,7 @@ func withBystander(ctx context.Context, e Env, req Req, kase string, event func(
 			"not tried: an earlier check saw a connection left unserved while another was open", "")
 		return vs.Err()
 	}
-	dctx, cancel := e.within(ctx, DialTimeout)
-	by, err := clients.DialTCP(dctx, e.TCP)
-	cancel()
+	by, err := e.dialTCP(ctx)
 	if err != nil {
 		vs.add(id, kase, "the bystander connection accepted", "connect failed: "+clients.DescribeErr(err), "before the event")
 		return vs.Err()
@@ -419,9 +417,7 @@ func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
 	one := func(ctx context.Context, i int) error {
 		outer := ctx
 		msg := clients.Payload(i, 24)
-		dctx, cancel := e.within(ctx, DialTimeout)
-		c, err := clients.DialTCP(dctx, e.TCP)
-		cancel()
+		c, err := e.dialTCP(ctx)
 		if err != nil {
 			return &Violation{ID: string(ReqTCPChurn), Case: kase, Expected: "every connection accepted", Observed: "connect failed: " + clients.DescribeErr(err), Where: fmt.Sprintf("connection %d", i)}
 		}
@@ -430,7 +426,7 @@ func TCPChurn(ctx context.Context, e Env, p ChurnParams) error {
 		if eofKnown {
 			wait = e.T(knownWait)
 		}
-		ctx, cancel = context.WithTimeout(ctx, wait)
+		ctx, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
 		if resetEvery > 0 && i%resetEvery == resetEvery-1 {
 			if err := c.Write(ctx, msg); err != nil {

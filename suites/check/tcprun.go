@@ -185,9 +185,7 @@ func (o *tcpConnObs) shortAtEnd() bool {
 // replayRoundTrip reports whether a new connection that writes msg, reading
 // meanwhile, and waits without half-closing gets upper(msg) back.
 func replayRoundTrip(ctx context.Context, e Env, msg []byte) bool {
-	dctx, cancel := e.within(ctx, DialTimeout)
-	c, err := clients.DialTCP(dctx, e.TCP)
-	cancel()
+	c, err := e.dialTCP(ctx)
 	if err != nil {
 		return false
 	}
@@ -222,14 +220,12 @@ func replayRoundTrip(ctx context.Context, e Env, msg []byte) bool {
 // all, it tells a server that answers one connection at a time from one
 // that answers no round trip.
 func loneRoundTrip(ctx context.Context, e Env) bool {
-	dctx, cancel := e.within(ctx, DialTimeout)
-	c, err := clients.DialTCP(dctx, e.TCP)
-	cancel()
+	c, err := e.dialTCP(ctx)
 	if err != nil {
 		return false
 	}
 	defer c.Close()
-	ctx, cancel = context.WithTimeout(ctx, e.wait(NoRoundTrip))
+	ctx, cancel := context.WithTimeout(ctx, e.wait(NoRoundTrip))
 	defer cancel()
 	got, err := c.RoundTrip(ctx, []byte("a"))
 	return err == nil && string(got) == "A"
@@ -290,9 +286,7 @@ type tcpRun struct {
 }
 
 func dialRun(ctx context.Context, e Env, idx int, cs TCPConnScript) (*tcpRun, error) {
-	dctx, cancel := e.within(ctx, DialTimeout)
-	defer cancel()
-	c, err := clients.DialTCP(dctx, e.TCP)
+	c, err := e.dialTCP(ctx)
 	if err != nil {
 		return nil, err
 	}
