@@ -376,7 +376,7 @@ func verify(ctx context.Context, c check.Case, err error) {
 	Expect(ok).To(BeTrue(), "unknown requirement %q", id)
 	o, down := outcome(id, err)
 	if down != nil {
-		if n, ok := diesOn(c); ok {
+		if n, ok := diesOn(ctx, c); ok {
 			// The server, restarted, went away again on n's event
 			// alone, which the case causes too: it is n's violation,
 			// and the case's own requirement is not judged.
@@ -430,9 +430,9 @@ func verify(ctx context.Context, c check.Case, err error) {
 // diesOn causes, one at a time, the events of the requirements case c
 // needs (check.Provoke) on the server just restarted after it went away
 // during c, and returns the first that made it go away again.
-func diesOn(c check.Case) (check.Req, bool) {
+func diesOn(sctx context.Context, c check.Case) (check.Req, bool) {
 	for _, n := range c.Needs {
-		ctx, cancel := context.WithTimeout(context.Background(), scaled(provokeTimeout))
+		ctx, cancel := context.WithTimeout(sctx, scaled(provokeTimeout))
 		provoked := check.Provoke(ctx, env(), n)
 		cancel()
 		if !provoked {
