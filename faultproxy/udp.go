@@ -279,25 +279,31 @@ func (p *UDPProxy) Close() error {
 
 // serveFront reads the clients' datagrams until Close.
 func (p *UDPProxy) serveFront() {
-	buf := make([]byte, 65536)
-	for {
-		n, from, err := p.front.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// An ICMP error from an earlier send and the like.
-			time.Sleep(time.Millisecond)
-			continue
-		}
+	readDatagrams(p.front, func(from netip.AddrPort, data []byte) {
 		p.count.up.Add(1)
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		data := append([]byte(nil), buf[:n]...)
 		p.mu.Lock()
 		if f := p.flowLocked(from); f != nil {
 			p.passLocked(f, Up, data, false)
 		}
 		p.mu.Unlock()
+	})
+}
+
+// readDatagrams hands each datagram c receives, with its source, to handle
+// until c is closed. Other read errors (an ICMP error from an earlier send
+// and the like) are skipped.
+func readDatagrams(c *net.UDPConn, handle func(from netip.AddrPort, data []byte)) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		handle(netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), append([]byte(nil), buf[:n]...))
 	}
 }
 
@@ -330,19 +336,8 @@ func (p *UDPProxy) flowLocked(client netip.AddrPort) *udpFlow {
 // serveRelay reads what the server side sends to f's relay socket until
 // Close.
 func (p *UDPProxy) serveRelay(f *udpFlow) {
-	buf := make([]byte, 65536)
-	for {
-		n, from, err := f.relay.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			time.Sleep(time.Millisecond)
-			continue
-		}
+	readDatagrams(f.relay, func(from netip.AddrPort, data []byte) {
 		p.count.down.Add(1)
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		data := append([]byte(nil), buf[:n]...)
 		p.mu.Lock()
 		side := from != p.upstream
 		if side {
@@ -352,7 +347,7 @@ func (p *UDPProxy) serveRelay(f *udpFlow) {
 			p.passLocked(f, Down, data, side)
 		}
 		p.mu.Unlock()
-	}
+	})
 }
 
 // fate is what the proxy does to one datagram.
