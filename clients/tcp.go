@@ -15,15 +15,50 @@ const readBufSize = 32 << 10
 
 // DialTCP connects to addr with keep-alive off, bounded by ctx (and
 // DefaultTimeout if ctx has no deadline).
+//
+// A listener whose accept queue is full drops the SYN, and the kernel
+// sends it again only after a second (then 3 s, 7 s): against a server
+// with a small listen backlog, such as Python's socketserver (5), a run of
+// connects would spend most of its time waiting for those retransmits.
+// DialTCP gives each connect attempt synRetry (100 ms), then starts a new
+// one, which finds room as soon as the server has accepted a connection;
+// after synRetries (8) such attempts the last waits for as long as ctx
+// allows. A refused connect is not tried again.
 func DialTCP(ctx context.Context, addr string) (*TCPConn, error) {
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
 	d := net.Dialer{KeepAlive: -1}
-	c, err := d.DialContext(ctx, "tcp", addr)
+	c, err := dialAttempts(ctx, func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) })
 	if err != nil {
 		return nil, err
 	}
 	return &TCPConn{Conn: c.(*net.TCPConn)}, nil
+}
+
+const (
+	// synRetry is how long DialTCP's connect attempts wait before the next
+	// starts: far longer than a loopback handshake takes, far shorter than
+	// the kernel's first SYN retransmit.
+	synRetry = 100 * time.Millisecond
+	// synRetries is how many short attempts DialTCP makes before one that
+	// waits for the rest of its deadline.
+	synRetries = 8
+)
+
+// dialAttempts calls dial with a deadline of synRetry until it connects,
+// fails otherwise than by its own deadline, or synRetries attempts have
+// timed out; then once more with ctx's own deadline.
+func dialAttempts(ctx context.Context, dial func(context.Context) (net.Conn, error)) (net.Conn, error) {
+	for range synRetries {
+		actx, cancel := context.WithTimeout(ctx, synRetry)
+		c, err := dial(actx)
+		cancel()
+		var ne net.Error
+		if err == nil || ctx.Err() != nil || !errors.As(err, &ne) || !ne.Timeout() {
+			return c, err
+		}
+	}
+	return dial(ctx)
 }
 
 // TCPConn is a client connection. Every method that touches the network is

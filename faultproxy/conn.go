@@ -1,9 +1,12 @@
 package faultproxy
 
 import (
+	"context"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/upcheck/upcheck/clients"
 )
 
 // drainLimit bounds how long an injected reset waits for the bytes already
@@ -35,8 +38,12 @@ func (c *conn) serve() {
 	defer c.p.untrack(c)
 	c.client.SetKeepAlive(false)
 	c.client.SetNoDelay(true)
-	d := net.Dialer{KeepAlive: -1, Timeout: dialTimeout}
-	nc, err := d.DialContext(c.p.ctx, "tcp", c.p.upstream)
+	// clients.DialTCP, as the harness's own connects: keep-alive off, and
+	// a SYN that a full accept queue dropped is sent again within
+	// milliseconds, not after the kernel's second.
+	ctx, cancel := context.WithTimeout(c.p.ctx, dialTimeout)
+	tc, err := clients.DialTCP(ctx, c.p.upstream)
+	cancel()
 	if err != nil {
 		if c.p.ctx.Err() == nil {
 			c.p.stats.dialErrors.Add(1)
@@ -45,7 +52,7 @@ func (c *conn) serve() {
 		c.end(true)
 		return
 	}
-	server := nc.(*net.TCPConn)
+	server := tc.Conn
 	server.SetNoDelay(true)
 	if !c.setServer(server) {
 		return
