@@ -12,7 +12,8 @@
 //     of what outlives the harness), internal/ipv6test (tests on ::1
 //     skip, saying why, where the machine has no IPv6), internal/slow
 //     (test bounds scaled for a slow machine), internal/neterr (the one
-//     test of a timeout, for the servers and the clients).
+//     test of a timeout, for the servers and the clients),
+//     internal/backlogtest (a listener with a small listen backlog).
 //  1. the network: servers (the reference servers, servers/serverstest),
 //     clients (clients/load, the load engine) and faultproxy (a TCP proxy
 //     that splits, delays and resets, and its UDP twin that drops,

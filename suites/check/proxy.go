@@ -190,25 +190,19 @@ func (x *proxied) run(ctx context.Context, s TCPScript) Violations {
 // time, as RunTCP does, so connection i of the script is the proxy's
 // connection i.
 func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
-	runs := make([]*tcpRun, len(s.Conns))
-	defer abortAll(runs)
 	s.known = x.e.Findings.Has
-	g := &tcpGroup{concurrent: s.concurrent()}
-	for i, cs := range s.Conns {
-		r, err := dialRun(ctx, x.pe, i, cs)
-		switch {
-		case err == nil:
-			r.group = g
-			runs[i] = r
-		case x.f.resetAtOnce() && clients.EndOf(err) == clients.EndReset:
+	conns, vs := dialAndRun(ctx, x.pe, s, func(i int, err error) bool {
+		if x.f.resetAtOnce() && clients.EndOf(err) == clients.EndReset {
 			// Reset by the proxy before the connect returned: nothing
 			// was sent, nothing is owed.
 			x.e.logf("tcp conn %d: reset during connect", i)
-		default:
-			return judgeConnect(s, i, err)
+			return true
 		}
+		return false
+	})
+	if len(vs) > 0 {
+		return vs
 	}
-	conns := runAll(ctx, runs)
 	// Closing the proxy waits for its goroutines, and so for the trace of
 	// every reset it injected: a client can see the reset before the
 	// proxy has recorded it.
@@ -218,7 +212,7 @@ func (x *proxied) runConns(ctx context.Context, s TCPScript) Violations {
 	x.mu.Unlock()
 	s.served = s.beside || anyServed(conns)
 	s.midStream = lostMidStream(ctx, x.e, conns, func(i int) bool { return injected[i] })
-	vs := judgeProxied(s, x.f, proxiedObs{conns: conns, injected: injected, refused: x.p.Stats().DialErrors})
+	vs = judgeProxied(s, x.f, proxiedObs{conns: conns, injected: injected, refused: x.p.Stats().DialErrors})
 	for _, f := range tcpFindings(s, conns, vs) {
 		x.e.Findings.Note(f)
 	}

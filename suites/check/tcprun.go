@@ -26,24 +26,13 @@ func RunTCP(ctx context.Context, e Env, s TCPScript) error {
 		return errors.New("check: no TCP address to check")
 	}
 	s.known = e.Findings.Has
-	// Dial one at a time: a burst of connects against a small listen
-	// backlog stalls on SYN retransmits, which is not what is checked.
-	runs := make([]*tcpRun, len(s.Conns))
-	defer abortAll(runs)
-	g := &tcpGroup{concurrent: s.concurrent()}
-	for i, cs := range s.Conns {
-		r, err := dialRun(ctx, e, i, cs)
-		if err != nil {
-			return judgeConnect(s, i, err).Err()
-		}
-		r.group = g
-		runs[i] = r
+	obs, vs := dialAndRun(ctx, e, s, nil)
+	if len(vs) > 0 {
+		return vs.Err()
 	}
-	obs := runAll(ctx, runs)
-	abortAll(runs)
 	s.served = s.beside || anyServed(obs) || s.concurrent() && silent(obs) && loneRoundTrip(ctx, e)
 	s.midStream = lostMidStream(ctx, e, obs, nil)
-	vs := judgeTCP(s, obs)
+	vs = judgeTCP(s, obs)
 	for _, f := range tcpFindings(s, obs, vs) {
 		e.Findings.Note(f)
 	}
@@ -64,15 +53,69 @@ type tcpGroup struct {
 	useful     atomic.Int64 // useful reply bytes of every connection
 }
 
-// runAll runs every connection of runs (nil: none) at once, and returns
-// what each observed (nil for none).
-func runAll(ctx context.Context, runs []*tcpRun) []*tcpConnObs {
+// acceptStall is how long, before Env.Scale, a connect of a script may
+// wait while the script's earlier connections are open and not yet
+// started, before dialAndRun starts them.
+const acceptStall = time.Second
+
+// dialAndRun dials s's connections one at a time, runs them all at once,
+// and returns what each observed (nil for a connection not made), or the
+// violation of the first connect that failed. A failed connect that
+// excused (nil: none) excuses leaves that connection out.
+//
+// Dials go one at a time: a burst of connects against a small listen
+// backlog stalls on SYN retransmits, which is not what is checked. The
+// runs start when every connection is open, so that all of them are in
+// flight together, unless a connect is not accepted within acceptStall
+// first: a server that serves a bounded number of connections at once
+// (socketserver's ForkingTCPServer: 40 children) accepts no more until
+// one ends, so the connections already open start then, and each later
+// one as soon as it is open. How many a server must hold open at once is
+// TCP-CONCURRENT's rule, judged by its own specs with idle clients.
+func dialAndRun(ctx context.Context, e Env, s TCPScript, excused func(i int, err error) bool) ([]*tcpConnObs, Violations) {
+	runs := make([]*tcpRun, len(s.Conns))
+	g := &tcpGroup{concurrent: s.concurrent()}
 	var wg sync.WaitGroup
-	for _, r := range runs {
-		if r != nil {
-			wg.Go(func() { r.run(ctx) })
+	started := 0 // runs[:started] are under way
+	startTo := func(n int) {
+		for ; started < n; started++ {
+			if r := runs[started]; r != nil {
+				wg.Go(func() { r.run(ctx) })
+			}
 		}
 	}
+	defer func() {
+		abortAll(runs)
+		wg.Wait()
+	}()
+	for i, cs := range s.Conns {
+		var r *tcpRun
+		var err error
+		if started == 0 && i > 0 {
+			sctx, cancel := e.within(ctx, acceptStall)
+			r, err = dialRun(sctx, e, i, cs)
+			cancel()
+			if err != nil && ctx.Err() == nil && clients.EndOf(err) == clients.EndTimeout {
+				e.logf("tcp conn %d: not accepted within %v, %d open: starting them", i, e.T(acceptStall), i)
+				startTo(i)
+				r, err = dialRun(ctx, e, i, cs)
+			}
+		} else {
+			r, err = dialRun(ctx, e, i, cs)
+		}
+		switch {
+		case err == nil:
+			r.group = g
+			runs[i] = r
+		case excused != nil && excused(i, err):
+		default:
+			return nil, judgeConnect(s, i, err)
+		}
+		if started > 0 {
+			startTo(i + 1)
+		}
+	}
+	startTo(len(runs))
 	wg.Wait()
 	obs := make([]*tcpConnObs, len(runs))
 	for i, r := range runs {
@@ -80,7 +123,7 @@ func runAll(ctx context.Context, runs []*tcpRun) []*tcpConnObs {
 			obs[i] = r.observation()
 		}
 	}
-	return obs
+	return obs, nil
 }
 
 // abortAll closes every connection of runs that is still open.
