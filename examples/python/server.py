@@ -7,7 +7,10 @@ half-closed) or a reset. UDP: a ThreadingUDPServer that answers each datagram
 with sendto(data.upper(), client_address), reading at most max_packet_size
 (8192) bytes of it.
 
-    python3 server.py --tcp 8080 --udp 8080 [--host 127.0.0.1]
+    python3 server.py --tcp 8080 --udp 8080 [--host 127.0.0.1] [--fork]
+
+--fork serves each TCP connection in a process of its own (ForkingTCPServer)
+instead of a thread: the other architecture socketserver offers.
 
 Either port may be left out to serve one protocol only; 0 picks a free port.
 An IPv6 host (--host ::1) serves over IPv6.
@@ -60,6 +63,15 @@ class TCPServer(socketserver.ThreadingTCPServer):
     # backlog), as in the seed.
 
 
+class ForkingTCPServer(socketserver.ForkingTCPServer):
+    """--fork: a process per connection, at most max_children (40) at once;
+    the 41st connection waits in the accept queue until one ends."""
+
+    allow_reuse_address = True
+    # Shutting down does not wait for the children still serving clients.
+    block_on_close = False
+
+
 class UDPServer(socketserver.ThreadingUDPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -72,6 +84,8 @@ def parse_args(argv):
     p.add_argument("--tcp", type=int, metavar="PORT", help="TCP port to serve on")
     p.add_argument("--udp", type=int, metavar="PORT", help="UDP port to serve on")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; ::1 for IPv6)")
+    p.add_argument("--fork", action="store_true",
+                   help="serve each TCP connection in a process of its own (ForkingTCPServer) instead of a thread")
     args = p.parse_args(argv)
     if args.tcp is None and args.udp is None:
         p.error("give --tcp PORT, --udp PORT or both")
@@ -92,7 +106,7 @@ def main(argv):
 
     # socketserver binds IPv4 unless the class says otherwise.
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    tcp_class = type("TCPServer", (TCPServer,), {"address_family": family})
+    tcp_class = type("TCPServer", (ForkingTCPServer if args.fork else TCPServer,), {"address_family": family})
     udp_class = type("UDPServer", (UDPServer,), {"address_family": family})
     servers = []
     try:
