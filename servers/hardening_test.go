@@ -437,7 +437,10 @@ func TestUDPFloodMemoryBounded(t *testing.T) {
 	// The flood happened: most datagrams left, and the server answered
 	// them, each reply the first DefaultMaxDatagram bytes uppercased. The
 	// senders never read, so their receive buffers hold only the first few
-	// replies; the rest were dropped on the way, as UDP may.
+	// replies; the rest were dropped on the way, as UDP may. Which
+	// senders' datagrams the server got before its own receive buffer
+	// overflowed is the kernel's choice: only some reply to some sender
+	// must come.
 	if sent.Load() < senders*each/2 {
 		t.Fatalf("only %d of %d datagrams were sent: the flood did not happen", sent.Load(), senders*each)
 	}
@@ -446,7 +449,7 @@ func TestUDPFloodMemoryBounded(t *testing.T) {
 	for i, c := range socks {
 		buf := make([]byte, len(big)+1)
 		for {
-			// The first reply is waited for (it must come); the queued
+			// The first reply is waited for (one must come); the queued
 			// ones after it are there at once.
 			wait := testTimeout
 			if replies > 0 {
@@ -455,9 +458,6 @@ func TestUDPFloodMemoryBounded(t *testing.T) {
 			c.SetReadDeadline(time.Now().Add(wait))
 			n, err := c.Read(buf)
 			if err != nil {
-				if replies == 0 {
-					t.Fatalf("sender %d: no reply to the flood: %v", i, err)
-				}
 				break
 			}
 			if !bytes.Equal(buf[:n], want) {
@@ -465,6 +465,9 @@ func TestUDPFloodMemoryBounded(t *testing.T) {
 			}
 			replies++
 		}
+	}
+	if replies == 0 {
+		t.Fatalf("no reply to any of the flood's %d datagrams", sent.Load())
 	}
 	t.Logf("%d replies were queued for the senders", replies)
 	if growth > 16<<20 {

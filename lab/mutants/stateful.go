@@ -165,6 +165,11 @@ func ScanGuardReset() *Mutant {
 	}
 }
 
+// dieOnThirdResetCounted, set only by tests before the mutant starts, is
+// called each time DieOnThirdReset has counted how a connection ended: the
+// signal that orders the test's connections as the server sees them.
+var dieOnThirdResetCounted func()
+
 // dieAfterErrors is how many connections in a row DieOnThirdReset lets end
 // in an error before it exits.
 const dieAfterErrors = 3
@@ -196,6 +201,12 @@ func DieOnThirdReset() *Mutant {
 					died <- fmt.Errorf("%d connections in a row ended in an error, the last: %w", inARow, err)
 				}
 			}
+			counted := func(err error) {
+				ended(err)
+				if dieOnThirdResetCounted != nil {
+					dieOnThirdResetCounted()
+				}
+			}
 			handle := func(c net.Conn) error {
 				defer c.Close()
 				buf := make([]byte, 1024)
@@ -219,7 +230,7 @@ func DieOnThirdReset() *Mutant {
 					if err != nil {
 						return
 					}
-					p.Go(func() { ended(handle(c)) })
+					p.Go(func() { counted(handle(c)) })
 				}
 			})
 			select {

@@ -102,8 +102,21 @@ func TestScanGuardReset(t *testing.T) {
 }
 
 func TestDieOnThirdReset(t *testing.T) {
+	counted := make(chan struct{}, 64)
+	dieOnThirdResetCounted = func() { counted <- struct{}{} }
+	t.Cleanup(func() { dieOnThirdResetCounted = nil })
 	m := DieOnThirdReset()
 	tcpAddr, _ := start(t, m)
+	// seen waits until the server has counted the connection's end, so
+	// that it sees the connections in the order the test makes them.
+	seen := func() {
+		t.Helper()
+		select {
+		case <-counted:
+		case <-time.After(wait):
+			t.Fatal("the server did not count a connection's end")
+		}
+	}
 	orderly := func() {
 		t.Helper()
 		c := dialTCP(t, tcpAddr)
@@ -112,6 +125,7 @@ func TestDieOnThirdReset(t *testing.T) {
 		if got, err := readToEnd(t, c); string(got) != "OK" || err != nil {
 			t.Fatalf("orderly connection: got %q, %v", got, err)
 		}
+		seen()
 	}
 	resetOne := func() {
 		t.Helper()
@@ -124,8 +138,9 @@ func TestDieOnThirdReset(t *testing.T) {
 	// Two resets in a row, then an orderly end, many times over: survived.
 	for range 5 {
 		resetOne()
+		seen()
 		resetOne()
-		time.Sleep(readGap) // the server has seen both resets
+		seen()
 		orderly()
 	}
 	// Three in a row: the server exits.

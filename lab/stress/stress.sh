@@ -20,10 +20,14 @@
 #	                -short leaves out the mutation campaign, minutes a
 #	                run, which make test runs in full. go test's timeout
 #	                covers all N runs of a package, so it is N x 2 minutes
-#	race            go test -race -count=N on every package, without
-#	                -short: the configuration CI and make test use, the
-#	                suites and the mutation campaign (minutes a run)
-#	                included. Its timeout is N x 10 minutes
+#	race            go test -race -count=1 on every package, without
+#	                -short, N times over: the configuration CI and make
+#	                test use, the suites and the mutation campaign
+#	                (minutes a run) included. Not -count=N: the mutation
+#	                campaign and the hostile runs are gathered once per
+#	                test process, so -count would repeat only the judging
+#	                of one campaign, and ginkgo refuses -count on ./suites.
+#	                Each run's log is race-K.log
 #
 # Settings:
 #
@@ -142,9 +146,10 @@ unit() {
 	tally "unit: $RUNS runs of each package" "$log" "$status" "$start" "$load0"
 }
 
-# race runs every package's tests as CI does: with -race, without -short.
+# race runs every package's tests as CI does (-race, without -short), as
+# N separate go test runs.
 race() {
-	local log="$LOGS/race.log" pkgs
+	local pkgs
 	# shellcheck disable=SC2206 # split into words on purpose
 	local sel=(${STRESS_RACE_PKGS:-./...})
 	if ! pkgs=$($GO list "${sel[@]}"); then
@@ -152,12 +157,29 @@ race() {
 		summary+=("race: FAILED: go list ${sel[*]} failed")
 		return 1
 	fi
-	echo "stress: race: go test -race -count=$RUNS on $(echo "$pkgs" | wc -l) packages, without -short (log: $log)"
-	local start=$SECONDS status=0 load0
+	echo "stress: race: go test -race -count=1 on $(echo "$pkgs" | wc -l) packages, without -short, $RUNS times (logs: $LOGS/race-K.log)"
+	local start=$SECONDS load0 fails=0 times=() r
 	load0=$(loadavg)
-	# shellcheck disable=SC2086 # one package a word
-	$GO test -race -count="$RUNS" -timeout "$((RUNS * 10))m" $pkgs >"$log" 2>&1 || status=$?
-	tally "race: $RUNS runs of each package with -race" "$log" "$status" "$start" "$load0"
+	for ((r = 1; r <= RUNS; r++)); do
+		local log="$LOGS/race-$r.log" t0=$SECONDS status=0
+		# shellcheck disable=SC2086 # one package a word
+		$GO test -race -count=1 -timeout 15m $pkgs >"$log" 2>&1 || status=$?
+		times+=($((SECONDS - t0)))
+		if [ $status -ne 0 ]; then
+			fails=$((fails + 1))
+			echo "stress: race: run $r of $RUNS FAILED after $((SECONDS - t0)) s (exit status $status, log: $log):"
+			grep -E '^(--- FAIL|FAIL)' "$log" | sort | uniq -c | head -20
+		else
+			echo "stress: race: run $r of $RUNS passed in $((SECONDS - t0)) s"
+		fi
+	done
+	local line="race: $RUNS runs of go test -race ${sel[*]}, $fails failed, wall $((SECONDS - start)) s, per run $(printf '%s\n' "${times[@]}" | stats), load $load0 -> $(loadavg)"
+	if [ $fails -ne 0 ]; then
+		failed=1
+		line="$line: FAILED"
+	fi
+	echo "stress: $line"
+	summary+=("$line")
 }
 
 # tally sums up a go test phase from its log: what (the phase's words), the
