@@ -76,7 +76,12 @@ func TestCampaignFindsACrashOnTwoBytes(t *testing.T) {
 	}
 	replay := m[1]
 
-	// The case: one connection, a few bytes, 0xff 0xfa among them.
+	// The case: a few bytes, 0xff 0xfa among one connection's. Usually
+	// that connection alone; but when the two bytes are in two writes,
+	// whether they reach the server in one read depends on how busy it
+	// is, and on a loaded machine shrinking can stop at a case whose
+	// other connection it could not drop without the crash going
+	// unseen once. So: at most two connections, 16 bytes in all.
 	path := filepath.Join(failures, "TCPScripts.json")
 	if !strings.Contains(replay, path) {
 		t.Errorf("replay command %q does not name the saved case %s", replay, path)
@@ -85,21 +90,36 @@ func TestCampaignFindsACrashOnTwoBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.TCP == nil || len(c.TCP.Conns) != 1 {
-		t.Fatalf("shrunk case has %d connections, want 1: %+v", len(c.TCP.Conns), c.TCP)
+	if c.TCP == nil || len(c.TCP.Conns) == 0 || len(c.TCP.Conns) > 2 {
+		t.Fatalf("shrunk case is not one or two connections: %+v", c.TCP)
 	}
+	var total int
+	crashing := -1
 	var sent []byte
 	oneWrite := false
-	for _, st := range c.TCP.Conns[0].Steps {
-		if st.Op == check.Write {
-			sent = append(sent, st.Data...)
-			oneWrite = oneWrite || bytes.Contains(st.Data, []byte{0xff, 0xfa})
+	for i, conn := range c.TCP.Conns {
+		var mine []byte
+		one := false
+		for _, st := range conn.Steps {
+			if st.Op == check.Write {
+				mine = append(mine, st.Data...)
+				one = one || bytes.Contains(st.Data, []byte{0xff, 0xfa})
+			}
+		}
+		total += len(mine)
+		if crashing < 0 && bytes.Contains(mine, []byte{0xff, 0xfa}) {
+			crashing, sent, oneWrite = i, mine, one
 		}
 	}
-	t.Logf("shrunk case: %d steps, writes % x (0xff 0xfa in one write: %v)", len(c.TCP.Conns[0].Steps), sent, oneWrite)
-	if !bytes.Contains(sent, []byte{0xff, 0xfa}) || len(sent) > 8 || len(c.TCP.Conns[0].Steps) > 4 {
-		t.Errorf("shrunk case writes %s in %d steps, want at most 8 bytes holding ff fa in at most 4 steps",
-			hex.EncodeToString(sent), len(c.TCP.Conns[0].Steps))
+	if crashing < 0 {
+		t.Fatalf("no connection of the shrunk case writes ff fa: %+v", c.TCP)
+	}
+	steps := len(c.TCP.Conns[crashing].Steps)
+	t.Logf("shrunk case: %d connections, %d bytes; connection %d: %d steps, writes % x (0xff 0xfa in one write: %v)",
+		len(c.TCP.Conns), total, crashing, steps, sent, oneWrite)
+	if len(sent) > 8 || steps > 4 || total > 16 {
+		t.Errorf("shrunk case writes %s in %d steps, %d bytes in all; want at most 8 bytes holding ff fa in at most 4 steps, 16 in all",
+			hex.EncodeToString(sent), steps, total)
 	}
 	if c.Net != nil {
 		// A network that cuts the stream can only hide the two bytes
