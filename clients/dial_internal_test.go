@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestDialAttempts(t *testing.T) {
 	// timeout fails as net.Dialer does at its deadline.
 	timeout := func(ctx context.Context) (net.Conn, error) {
 		<-ctx.Done()
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
 	}
 	for _, tc := range []struct {
 		name     string
@@ -66,9 +67,3 @@ func TestDialAttempts(t *testing.T) {
 		}
 	})
 }
-
-type timeoutError struct{}
-
-func (timeoutError) Error() string   { return "i/o timeout" }
-func (timeoutError) Timeout() bool   { return true }
-func (timeoutError) Temporary() bool { return true }

@@ -89,18 +89,18 @@ func dialAndRun(ctx context.Context, e Env, s TCPScript, excused func(i int, err
 		wg.Wait()
 	}()
 	for i, cs := range s.Conns {
-		var r *tcpRun
-		var err error
-		if started == 0 && i > 0 {
-			sctx, cancel := e.within(ctx, acceptStall)
-			r, err = dialRun(sctx, e, i, cs)
-			cancel()
-			if err != nil && ctx.Err() == nil && clients.EndOf(err) == clients.EndTimeout {
-				e.logf("tcp conn %d: not accepted within %v, %d open: starting them", i, e.T(acceptStall), i)
-				startTo(i)
-				r, err = dialRun(ctx, e, i, cs)
-			}
-		} else {
+		// Connections opened before this one and not yet started wait
+		// for it only acceptStall.
+		waiting := started == 0 && i > 0
+		dctx, cancel := ctx, context.CancelFunc(func() {})
+		if waiting {
+			dctx, cancel = e.within(ctx, acceptStall)
+		}
+		r, err := dialRun(dctx, e, i, cs)
+		cancel()
+		if waiting && err != nil && ctx.Err() == nil && clients.EndOf(err) == clients.EndTimeout {
+			e.logf("tcp conn %d: not accepted within %v, %d open: starting them", i, e.T(acceptStall), i)
+			startTo(i)
 			r, err = dialRun(ctx, e, i, cs)
 		}
 		switch {
