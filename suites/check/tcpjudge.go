@@ -412,6 +412,10 @@ type byteMap struct {
 	sent, got []byte
 	table     [256][]byte
 	known     [256]bool
+	// try is width's scratch copy, made on width's first call and reused:
+	// a copy per width tried would cost the heap kilobytes for each
+	// value of each reply judged, a flood of strays megabytes.
+	try *byteMap
 }
 
 // lookahead is how many request bytes byteMap.width tries each width on.
@@ -478,8 +482,13 @@ func (m *byteMap) walk(i, j, n, width int) (int, int, bool) {
 // longer ones.
 func (m *byteMap) width(i, j int) int {
 	best, bestStop, bestSeqs := 1, -1, 0
+	if m.try == nil {
+		m.try = new(byteMap)
+	}
+	try := m.try
 	for _, w := range []int{1, 0, 2, 3, 4} {
-		try := *m
+		*try = *m
+		try.try = nil // a walk of a fixed width never calls width
 		try.table[m.sent[i]], try.known[m.sent[i]] = m.got[j:min(j+w, len(m.got))], true
 		// A value dropped is one value's fault: the walk gives the next
 		// new wrong values one byte each.

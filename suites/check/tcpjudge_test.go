@@ -1,8 +1,10 @@
 package check
 
 import (
+	"bytes"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -441,5 +443,24 @@ func TestByteMapped(t *testing.T) {
 		if got := byteMapped(tt.sent, tt.got); got != tt.want {
 			t.Errorf("%s: byteMapped = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestByteMappedAllocatesLittle: judging a stray against a request, which
+// a flood of strays makes the judge do thousands of times in a check whose
+// memory is bounded, allocates a few kilobytes (one scratch mapping), not
+// a copy of the mapping for every width tried at every new byte value.
+func TestByteMappedAllocatesLittle(t *testing.T) {
+	req := []byte("aaaaaqx-aaaaaaaaaaaaaaaaaaaaaaaa")
+	stray := bytes.Repeat([]byte("F"), 100)
+	const runs, most = 100, 16 << 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		byteMapped(req, stray)
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > most {
+		t.Errorf("byteMapped of a 32-byte request and a 100-byte stray allocates %d bytes a call, want at most %d", per, most)
 	}
 }
