@@ -56,10 +56,15 @@ func DialUDP(ctx context.Context, addr string) (*UDPConn, error) {
 	return &UDPConn{Conn: uc, Remote: unmap(uc.RemoteAddr().(*net.UDPAddr).AddrPort())}, nil
 }
 
-// ListenUDP returns an unconnected socket on 127.0.0.1:0 that sends to addr
-// and reports each reply's source. When addr is IPv6 the socket is on [::1]:0,
-// and when addr is not a loopback address the socket is on every interface,
-// so that it can reach it. Resolving a host name is bounded by DefaultTimeout.
+// ListenUDP returns an unconnected socket that sends to addr and reports
+// each reply's source. When addr is on IPv4 loopback the socket is on the
+// same address, port 0 (127.0.0.2:0 for 127.0.0.2:9000), so that a run
+// against a server on its own loopback address receives nothing that
+// other programs on the host send to 127.0.0.1, such as probes of a port
+// a dead server of theirs left free; when addr is IPv6 the socket is on
+// [::1]:0, and when addr is not a loopback address it is on every
+// interface, so that it can reach it. Resolving a host name is bounded by
+// DefaultTimeout.
 func ListenUDP(addr string) (*UDPConn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 	defer cancel()
@@ -67,7 +72,7 @@ func ListenUDP(addr string) (*UDPConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	network, local := "udp4", netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	network, local := "udp4", remote.Addr()
 	if remote.Addr().Is6() {
 		network, local = "udp6", netip.IPv6Loopback()
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/upcheck/upcheck/clients"
 )
@@ -202,5 +203,50 @@ func TestListenUDPResolves(t *testing.T) {
 	}
 	if _, err := clients.ListenUDP("no port"); err == nil {
 		t.Fatal("ListenUDP without a port succeeded")
+	}
+}
+
+// TestListenUDPIsolatesLoopbackAddresses shows that a socket for a server
+// on 127.0.0.2 is on 127.0.0.2 itself: a datagram another program sends to
+// 127.0.0.1 at the socket's port does not reach it, and the server's next
+// datagram is the first it reads.
+func TestListenUDPIsolatesLoopbackAddresses(t *testing.T) {
+	server, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)})
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this system: %v", err)
+	}
+	defer server.Close()
+	c, err := clients.ListenUDP(server.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.Conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	if want := netip.MustParseAddr("127.0.0.2"); local.Addr().Unmap() != want {
+		t.Fatalf("socket on %v, want %v", local.Addr(), want)
+	}
+	stranger, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	// Loopback delivers each datagram before its send returns: had the
+	// stranger's reached the socket, it would be read first.
+	if _, err := stranger.WriteToUDPAddrPort([]byte("stranger"), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), local.Port())); err != nil {
+		t.Logf("stranger's send: %v", err)
+	}
+	if _, err := server.WriteToUDPAddrPort([]byte("server"), local); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if err := c.Conn.SetReadDeadline(time.Now().Add(clients.DefaultTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	n, from, err := c.Conn.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(buf[:n]); got != "server" || from.Port() != server.LocalAddr().(*net.UDPAddr).AddrPort().Port() {
+		t.Fatalf("first datagram %q from %v, want \"server\" from %v", got, from, server.LocalAddr())
 	}
 }

@@ -193,9 +193,12 @@ type udpKey struct {
 // udpWriteTimeout bounds a send; a UDP send on loopback rarely blocks.
 const udpWriteTimeout = time.Second
 
-// NewUDP starts a UDPProxy listening on 127.0.0.1 (on ::1 when upstream is
-// an IPv6 address) with an ephemeral port, relaying to upstream (host:port)
-// with the faults of cfg.
+// NewUDP starts a UDPProxy listening with an ephemeral port on upstream's
+// address when that is on IPv4 loopback (127.0.0.2 for 127.0.0.2:9000),
+// else on 127.0.0.1 (on ::1 when upstream is an IPv6 address), relaying to
+// upstream (host:port) with the faults of cfg. Its relay sockets are on
+// the same address: a proxy for a server on a loopback address of its own
+// receives nothing that other programs send to 127.0.0.1.
 func NewUDP(upstream string, cfg UDPConfig) (*UDPProxy, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -207,8 +210,11 @@ func NewUDP(upstream string, cfg UDPConfig) (*UDPProxy, error) {
 	up := ua.AddrPort()
 	up = netip.AddrPortFrom(up.Addr().Unmap(), up.Port())
 	network, local := "udp4", netip.AddrFrom4([4]byte{127, 0, 0, 1})
-	if up.Addr().Is6() {
+	switch {
+	case up.Addr().Is6():
 		network, local = "udp6", netip.IPv6Loopback()
+	case up.Addr().IsLoopback():
+		local = up.Addr()
 	}
 	p := &UDPProxy{upstream: up, cfg: cfg, flows: map[netip.AddrPort]*udpFlow{}, seen: map[udpKey]uint64{}, pending: map[*udpPending]struct{}{}}
 	listen := func() (*net.UDPConn, error) {
@@ -226,7 +232,7 @@ func NewUDP(upstream string, cfg UDPConfig) (*UDPProxy, error) {
 }
 
 // Addr returns the address clients send to, as 127.0.0.1:port (or
-// [::1]:port).
+// [::1]:port, or upstream's loopback address and a port).
 func (p *UDPProxy) Addr() string { return p.front.LocalAddr().String() }
 
 // SideAddr returns the address the proxy passes on datagrams from, when

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -309,5 +310,43 @@ func TestUDPConfigValidation(t *testing.T) {
 			p.Close()
 			t.Errorf("NewUDP accepted %+v", cfg)
 		}
+	}
+}
+
+// TestUDPProxyListensOnItsUpstreamsLoopbackAddress shows that the proxy of a
+// server on 127.0.0.2 listens, and relays, on 127.0.0.2 too, where nothing
+// sent to 127.0.0.1 reaches it.
+func TestUDPProxyListensOnItsUpstreamsLoopbackAddress(t *testing.T) {
+	up, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)})
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this system: %v", err)
+	}
+	defer up.Close()
+	p, err := faultproxy.NewUDP(up.LocalAddr().String(), faultproxy.UDPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("udp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !strings.HasPrefix(p.Addr(), "127.0.0.2:") {
+		t.Fatalf("proxy on %s, want 127.0.0.2", p.Addr())
+	}
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	if err := up.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	n, from, err := up.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(buf[:n]) != "x" || from.Addr().Unmap() != netip.MustParseAddr("127.0.0.2") {
+		t.Fatalf("upstream got %q from %v, want \"x\" from 127.0.0.2", buf[:n], from)
 	}
 }

@@ -13,7 +13,9 @@
 //
 // UPCHECK_HOST says where on loopback the first two listen: 127.0.0.1 by
 // default, ::1 for IPv6. The harness picks the ports there, fills a
-// command's {host} with it and dials it.
+// command's {host} with it and dials it; its unconnected UDP sockets are on
+// it too (clients.ListenUDP), so that runs on different addresses of
+// 127.0.0.0/8 never receive each other's datagrams.
 //
 // Every target gets a pre-flight probe ("a" must come back as "A"). The probe
 // tells "the target is not there" (a *HarnessError: the harness cannot judge)
