@@ -3,6 +3,7 @@ package mutation
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +41,7 @@ var slowFirst = []string{"LineBuffered", "BufferUntilEOF", "FillBuffer", "NoClos
 
 // pythonCmd runs the Python example (examples/python), from the module
 // root.
-const pythonCmd = "python3 examples/python/server.py --tcp {tcp} --udp {udp}"
+const pythonCmd = "python3 examples/python/server.py --host {host} --tcp {tcp} --udp {udp}"
 
 // exitAtOnceCmd is a server command that exits as soon as it starts.
 const exitAtOnceCmd = "echo starting on {tcp} and {udp}; exit 3"
@@ -222,7 +223,7 @@ func (c *campaign) runSuites() {
 		}
 	}
 	slices.Sort(filters)
-	impls := []struct{ name, cmd string }{{"reference", upperd + " -tcp 127.0.0.1:{tcp} -udp 127.0.0.1:{udp}"}}
+	impls := []struct{ name, cmd string }{{"reference", upperd + " -tcp {host}:{tcp} -udp {host}:{udp}"}}
 	if _, err := exec.LookPath("python3"); err != nil {
 		c.pythonSkipped = "python3 is not on PATH"
 	} else {
@@ -250,7 +251,7 @@ func (c *campaign) runSuites() {
 	var mu sync.Mutex
 	for _, m := range ms {
 		jobs = append(jobs, job{m.Name, suiterun.Options{
-			Settings:    target.Settings{ServerCmd: fmt.Sprintf("%s -mutant %s -tcp {tcp} -udp {udp}", mutantd, m.Name), TimeScale: mutantScale},
+			Settings:    target.Settings{ServerCmd: fmt.Sprintf("%s -mutant %s -tcp {host}:{tcp} -udp {host}:{udp}", mutantd, m.Name), TimeScale: mutantScale},
 			Report:      report("mutant-" + m.Name),
 			LabelFilter: labelFilter(m),
 		}, func(r suitesRun) {
@@ -260,13 +261,15 @@ func (c *campaign) runSuites() {
 		}})
 	}
 
+	hosts := poolHosts(len(jobs))
 	sem := make(chan struct{}, suiteRuns)
-	for _, j := range jobs {
+	for i, j := range jobs {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			o := j.opts
 			o.Suites, o.Dir, o.Seed = suitesBin, root, suitesSeed
+			o.Settings.Host = hosts[i]
 			var r suitesRun
 			for try := 0; try < startTries; try++ {
 				begin := time.Now()
@@ -283,6 +286,31 @@ func (c *campaign) runSuites() {
 		})
 	}
 	wg.Wait()
+}
+
+// poolHosts returns a loopback address for each of n runs of the pool:
+// 127.0.1.1, 127.0.1.2 and on, where the system answers on them (Linux
+// does on all of 127.0.0.0/8), else 127.0.0.1 for every run. On an address
+// of its own, a run's server and UDP clients receive nothing meant for
+// another run: a run probing a port its dead server left free, which the
+// kernel had since given another run's client socket, once made that
+// client see stray datagrams "from another port of the same host" and fail
+// the reference on UDP-SOURCE. The fuzz half stays on 127.0.0.1.
+func poolHosts(n int) []string {
+	hosts := make([]string, n)
+	own := true
+	if pc, err := net.ListenPacket("udp", "127.0.1.1:0"); err != nil {
+		own = false
+	} else {
+		pc.Close()
+	}
+	for i := range hosts {
+		hosts[i] = "127.0.0.1"
+		if own {
+			hosts[i] = fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250)
+		}
+	}
+	return hosts
 }
 
 // debug prints the campaign's timings (UPCHECK_DEBUG set).
