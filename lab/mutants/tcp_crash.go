@@ -20,12 +20,14 @@ const (
 // follows in the same read. When it does not, the index is -1, the slice
 // panics and the whole server dies. Ordinary text never holds the two bytes,
 // and a client that splits them across reads never triggers it: the kind of
-// crash only a fuzzer finds. It breaks TCP-STREAM (the reply never comes)
-// and TCP-EOF, and kills every other connection with it.
+// crash only a fuzzer finds. It breaks TCP-STREAM (the reply never comes),
+// TCP-EOF and, when the client that sent IAC SB closes or resets before its
+// IAC SE, TCP-DISCONNECT or TCP-RESET, and kills every other connection
+// with it.
 func CrashOnTelnetSB() *Mutant {
 	return &Mutant{
 		Name:   "CrashOnTelnetSB",
-		Breaks: []string{"TCP-STREAM", "TCP-EOF"},
+		Breaks: []string{"TCP-STREAM", "TCP-EOF", "TCP-DISCONNECT", "TCP-RESET"},
 		Bug:    "slices a telnet subnegotiation (IAC SB, 0xff 0xfa) up to an IAC SE it assumes is in the same read, and panics when it is not",
 		tcp: serveEach(func(p *proc, c net.Conn) {
 			defer c.Close()

@@ -17,7 +17,9 @@ var consequences = map[string]map[string]string{
 		"TCP-STREAM": "the replies still pending at the client's half-close are never sent, so the reply stream lacks its tail",
 	},
 	"CrashOnTelnetSB": {
-		"TCP-EOF": "the server dies while the reply is due, so the stream ends without it, often with a reset, instead of an orderly EOF after the last reply byte",
+		"TCP-EOF":        "the server dies while the reply is due, so the stream ends without it, often with a reset, instead of an orderly EOF after the last reply byte",
+		"TCP-DISCONNECT": "a client that writes IAC SB and closes before any IAC SE leaves the server a read with no IAC SE in it: the server dies, and a death after a connection closed abruptly is TCP-DISCONNECT's",
+		"TCP-RESET":      "a client that writes IAC SB and resets before any IAC SE kills the server the same way, and a death after a connection reset is TCP-RESET's",
 	},
 	"CarryUTF8Lead": {
 		"TCP-BYTES": "the letter after a split lead byte comes back as it was sent, a byte a-z not uppercased",

@@ -172,7 +172,7 @@ func fuzzServer(m *mutants.Mutant, protos []string, rounds int, scale float64) m
 		prop := p.For(e, fuzz.Hooks{NoSave: true, Healthy: healthy})
 		r := &fuzzResult{}
 		for round := range rounds {
-			if r.Caught != nil {
+			if r.Caught != nil && r.Failed() {
 				r.Missed = append(r.Missed, fuzzTry{r.Caught, r.Case})
 			}
 			r.Caught = Catch(fmt.Sprintf("%s/%s/%d", p.Name, m.Name, round), newCases(round, prop))
