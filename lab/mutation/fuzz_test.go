@@ -3,6 +3,7 @@ package mutation
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -128,10 +129,12 @@ type fuzzTry struct {
 // process at time scale scale, for up to rounds rounds until one catches it
 // (a failure that names a requirement it breaks; for the reference, which
 // breaks none, until one fails). A mutant that dies is
-// restarted on the same addresses after the case that killed it, as the
-// harness restarts a server command, and the death is blamed as the
-// harness blames it (a *target.DownError naming the requirement); once it
-// cannot be restarted, every later case is a harness error, not a catch.
+// restarted after the case that killed it, as the harness restarts a server
+// command: on the same addresses, else (another program took a port it
+// left free) on fresh ports, which the cases then reach (Hooks.Env). The
+// death is blamed as the harness blames it (a *target.DownError naming the
+// requirement); once it cannot be restarted, every later case is a harness
+// error, not a catch.
 func fuzzServer(m *mutants.Mutant, protos []string, rounds int, scale float64) map[string]*fuzzResult {
 	breaks := m.Breaks
 	out := make(map[string]*fuzzResult)
@@ -141,7 +144,13 @@ func fuzzServer(m *mutants.Mutant, protos []string, rounds int, scale float64) m
 		return out
 	}
 	defer m.Close()
-	e := check.Env{TCP: tcp, UDP: udp, Scale: scale}
+	var mu sync.Mutex // guards tcp and udp
+	env := func(logf func(string, ...any)) check.Env {
+		mu.Lock()
+		defer mu.Unlock()
+		return check.Env{TCP: tcp, UDP: udp, Scale: scale, Logf: logf}
+	}
+	e := env(nil)
 	var gone error
 	healthy := func(id string) error {
 		if gone != nil {
@@ -156,11 +165,17 @@ func fuzzServer(m *mutants.Mutant, protos []string, rounds int, scale float64) m
 		// that failed): fuzz confirms a failure by its repeating.
 		m.Close()
 		down := &target.DownError{ID: id, Reason: "died"}
-		if _, _, err := m.StartOn(tcp, udp); err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		t, u, err := m.StartOn(tcp, udp)
+		if err != nil {
+			t, u, err = m.StartOn(freshPort(tcp), freshPort(udp))
+		}
+		if err != nil {
 			down.Restart = &target.HarnessError{Msg: "cannot restart the mutant", Err: err}
 			gone = down.Restart
 		} else {
-			down.Restarted = true
+			tcp, udp, down.Restarted = t, u, true
 		}
 		return down
 	}
@@ -169,7 +184,7 @@ func fuzzServer(m *mutants.Mutant, protos []string, rounds int, scale float64) m
 			continue
 		}
 		begin := time.Now()
-		prop := p.For(e, fuzz.Hooks{NoSave: true, Healthy: healthy})
+		prop := p.For(e, fuzz.Hooks{NoSave: true, Healthy: healthy, Env: env})
 		r := &fuzzResult{}
 		for round := range rounds {
 			if r.Caught != nil && r.Failed() {
@@ -196,6 +211,16 @@ func fuzzServer(m *mutants.Mutant, protos []string, rounds int, scale float64) m
 		}
 	}
 	return out
+}
+
+// freshPort is addr's host with port 0, for a restart on a new port ("" for
+// "", a protocol not served).
+func freshPort(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return net.JoinHostPort(host, "0")
 }
 
 // roundsFor is how many rounds a property gets against the mutant name.
