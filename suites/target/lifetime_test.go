@@ -22,7 +22,8 @@ import (
 
 // helperEnv makes the test binary a helper process (TestHelper) instead
 // of running tests: "harness:HOW" starts the target of the UPCHECK_*
-// settings, prints "up", then ends as HOW says; "serve:PORT" is an
+// settings, prints "up", then ends as HOW says (by itself, "exit" or
+// "panic", once its stdin closes); "serve:PORT" is an
 // uppercase TCP server on 127.0.0.1:PORT, "serveudp:PORT" a UDP one;
 // "hold:PORT" listens on TCP port PORT (0: a free one), "holdudp:PORT" binds
 // UDP port PORT and answers nothing; both print the port and wait to be
@@ -64,6 +65,15 @@ func TestHelper(t *testing.T) {
 			}
 		}
 		fmt.Println("up")
+		if arg == "exit" || arg == "panic" {
+			// Not before the test has seen the command's processes
+			// running: it closes stdin then.
+			go func() {
+				time.Sleep(helperLife)
+				os.Exit(4)
+			}()
+			io.Copy(io.Discard, os.Stdin)
+		}
 		switch arg {
 		case "exit": // no Close: what go test -timeout and os.Exit do
 			os.Exit(0)
@@ -216,6 +226,11 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 				defer above.Process.Kill()
 				h.Env = append(withoutVars(h.Env, harnessEnv), harnessEnv+"="+processID(above.Process.Pid))
 			}
+			// Closing it lets a harness that ends by itself end.
+			end, err := h.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if line := startHelper(t, h); line != "up" {
 				t.Fatalf("the harness said %q", line)
 			}
@@ -225,12 +240,13 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 				if !proctest.Alive(p) {
 					t.Fatalf("%v is not running before the harness ends", p)
 				}
-				env, _ := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/environ")
-				if !slices.Contains(strings.Split(string(env), "\x00"), owner) {
-					t.Errorf("%v is not marked %s", p, owner)
+				if env := environ(p.Pid, owner, 5*time.Second); !slices.Contains(env, owner) {
+					t.Errorf("%v is not marked %s (%d variables in its environment)", p, owner, len(env))
 				}
 			}
 			switch how {
+			case "exit", "panic":
+				end.Close()
 			case "SIGKILL":
 				h.Process.Kill()
 			case "SIGKILL of an upcheck process above":
@@ -238,6 +254,19 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 			}
 			proctest.CheckGone(t, procs, 5*time.Second)
 		})
+	}
+}
+
+// environ returns the environment of process pid once it holds kv, or as it
+// is after within: each process of the command writes its pid just before
+// it execs its program, and during an exec the environment can read empty.
+func environ(pid int, kv string, within time.Duration) []string {
+	for end := time.Now().Add(within); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		env := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		if slices.Contains(env, kv) || time.Now().After(end) {
+			return env
+		}
 	}
 }
 
