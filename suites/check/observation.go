@@ -46,6 +46,15 @@ func (o *tcpConnObs) sawReset() bool {
 	return o.end == clients.EndReset || isResetErr(o.writeErr)
 }
 
+// halfCloseFoundReset reports whether the half-close failed because the
+// connection had already been reset: the server ended the stream before
+// the client closed its side, which what came back judges, not a refused
+// half-close.
+func (o *tcpConnObs) halfCloseFoundReset() bool {
+	return o.writeErr != nil && o.writeStep >= 0 && o.writeStep < len(o.script.Steps) &&
+		o.script.Steps[o.writeStep].Op == HalfClose && isResetErr(o.writeErr)
+}
+
 // isResetErr reports whether err, from a write or a half-close, says the
 // connection was reset: ECONNRESET, EPIPE, or ENOTCONN.
 func isResetErr(err error) bool {

@@ -253,10 +253,15 @@ func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 		eof = string(ReqTCPEOF)
 	}
 	switch {
-	case o.writeErr != nil:
+	case o.writeErr != nil && !(o.halfCloseFoundReset() && len(got) < len(want)):
 		vs.add(s.idOr("TCP-EOF"), s.Case, "half-close accepted", "half-close failed: "+clients.DescribeErr(o.writeErr), connWhere(idx, o.writeStep, ""))
 	case len(got) < len(want):
+		// A reset that came before the half-close cut the reply short
+		// as one after it would: judged the same way.
 		how, id := o.end.String(), s.idOr("TCP-EOF")
+		if o.writeErr != nil {
+			how = "reset (before the half-close)"
+		}
 		switch {
 		case o.noEOF:
 			how = "no further byte within the timeout"

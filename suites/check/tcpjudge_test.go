@@ -108,6 +108,12 @@ func TestJudgeTCP(t *testing.T) {
 				o.writeErr, o.writeStep = errNotConn, 1
 			})},
 			"TCP-EOF [c]: expected half-close accepted; observed half-close failed: shutdown: transport endpoint is not connected; connection 0 step 1"},
+		{"a short reply, then a reset the half-close found", s,
+			[]*tcpConnObs{with(tconn("abc", "AB", clients.EndReset, tw("abc"), tHalfClose), func(o *tcpConnObs) {
+				o.writeErr, o.writeStep = errNotConn, 1
+			})},
+			"TCP-EOF [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then reset (before the half-close); " +
+				"connection 0, first difference at offset 2: want 41 42|43 (end), got 41 42|(end)"},
 		{"a short reply, then EOF", s,
 			[]*tcpConnObs{tconn("abc", "AB", clients.EndEOF, tw("abc"), tHalfClose)},
 			"TCP-EOF [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then EOF; " +
@@ -345,6 +351,36 @@ func TestFindingsShared(t *testing.T) {
 	}
 }
 
+// TestShortAtEnd: the connections whose short reply lostMidStream replays
+// are those that half-closed, or found the connection reset when they came
+// to, after writing everything: not a refused write, a stall, silence or a
+// wrong byte.
+func TestShortAtEnd(t *testing.T) {
+	short := func() *tcpConnObs { return tconn("abc", "AB", clients.EndEOF, tw("abc"), tHalfClose) }
+	for _, tt := range []struct {
+		name string
+		o    *tcpConnObs
+		want bool
+	}{
+		{"short, then EOF", short(), true},
+		{"short, then a reset the half-close found", with(short(), func(o *tcpConnObs) {
+			o.end, o.writeErr, o.writeStep = clients.EndReset, errNotConn, 1
+		}), true},
+		{"the whole reply", tconn("abc", "ABC", clients.EndEOF, tw("abc"), tHalfClose), false},
+		{"a wrong byte", tconn("abc", "AX", clients.EndEOF, tw("abc"), tHalfClose), false},
+		{"a half-close that failed otherwise", with(short(), func(o *tcpConnObs) {
+			o.writeErr, o.writeStep = errors.New("shutdown: bad file descriptor"), 1
+		}), false},
+		{"a write refused", with(short(), func(o *tcpConnObs) { o.writeErr, o.writeStep = errPipe, 0 }), false},
+		{"silence after the half-close", with(short(), func(o *tcpConnObs) { o.noEOF = true }), false},
+		{"no half-close", tconn("abc", "AB", clients.EndEOF, tw("abc"), tClose), false},
+	} {
+		if got := tt.o.shortAtEnd(); got != tt.want {
+			t.Errorf("%s: shortAtEnd = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 // TestJudgeByKind: a violation counts against the rule its kind of
 // difference breaks, whichever requirement the script checks.
 func TestJudgeByKind(t *testing.T) {
@@ -375,6 +411,12 @@ func TestJudgeByKind(t *testing.T) {
 		{"a short reply lost in the stream, not at its end", mid,
 			[]*tcpConnObs{tconn("abc", "AB", clients.EndEOF, tw("abc"), tHalfClose)},
 			"TCP-STREAM [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then EOF (a new connection that waited for the same request's reply, " +
+				"without half-closing, did not get it whole either: lost in the stream, not at its end); connection 0, first difference at offset 2: want 41 42|43 (end), got 41 42|(end)"},
+		{"a short reply lost in the stream, then a reset the half-close found", mid,
+			[]*tcpConnObs{with(tconn("abc", "AB", clients.EndReset, tw("abc"), tHalfClose), func(o *tcpConnObs) {
+				o.writeErr, o.writeStep = errNotConn, 1
+			})},
+			"TCP-STREAM [c]: expected all 3 reply bytes, then EOF; observed 2 reply bytes, then reset (before the half-close) (a new connection that waited for the same request's reply, " +
 				"without half-closing, did not get it whole either: lost in the stream, not at its end); connection 0, first difference at offset 2: want 41 42|43 (end), got 41 42|(end)"},
 		{"one connection's reply on another", cs,
 			[]*tcpConnObs{

@@ -217,11 +217,12 @@ func lostMidStream(ctx context.Context, e Env, obs []*tcpConnObs, skip func(int)
 	return false
 }
 
-// shortAtEnd reports whether the connection half-closed, wrote all it was
-// to, and got a right but incomplete reply before its stream ended.
+// shortAtEnd reports whether the connection half-closed (or found the
+// connection reset when it came to), wrote all it was to, and got a right
+// but incomplete reply before its stream ended.
 func (o *tcpConnObs) shortAtEnd() bool {
 	want := Upper(o.sent)
-	return o.script.terminal() == HalfClose && o.writeErr == nil && o.stall == nil && !o.noEOF &&
+	return o.script.terminal() == HalfClose && (o.writeErr == nil || o.halfCloseFoundReset()) && o.stall == nil && !o.noEOF &&
 		len(o.got) < len(want) && bytes.HasPrefix(want, o.got)
 }
 
