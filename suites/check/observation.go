@@ -51,8 +51,7 @@ func (o *tcpConnObs) sawReset() bool {
 // the client closed its side, which what came back judges, not a refused
 // half-close.
 func (o *tcpConnObs) halfCloseFoundReset() bool {
-	return o.writeErr != nil && o.writeStep >= 0 && o.writeStep < len(o.script.Steps) &&
-		o.script.Steps[o.writeStep].Op == HalfClose && isResetErr(o.writeErr)
+	return o.writeErr != nil && o.writeStep >= 0 && o.script.Steps[o.writeStep].Op == HalfClose && isResetErr(o.writeErr)
 }
 
 // isResetErr reports whether err, from a write or a half-close, says the

@@ -252,14 +252,15 @@ func judgeEOF(s TCPScript, o *tcpConnObs, want []byte, idx int) Violations {
 	if s.ID != "" {
 		eof = string(ReqTCPEOF)
 	}
+	// A reset that came before the half-close and cut the reply short is
+	// judged as one after it would be, by the reply.
+	cutBefore := o.halfCloseFoundReset() && len(got) < len(want)
 	switch {
-	case o.writeErr != nil && !(o.halfCloseFoundReset() && len(got) < len(want)):
+	case o.writeErr != nil && !cutBefore:
 		vs.add(s.idOr("TCP-EOF"), s.Case, "half-close accepted", "half-close failed: "+clients.DescribeErr(o.writeErr), connWhere(idx, o.writeStep, ""))
 	case len(got) < len(want):
-		// A reset that came before the half-close cut the reply short
-		// as one after it would: judged the same way.
 		how, id := o.end.String(), s.idOr("TCP-EOF")
-		if o.writeErr != nil {
+		if cutBefore {
 			how = "reset (before the half-close)"
 		}
 		switch {

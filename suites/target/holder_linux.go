@@ -114,11 +114,9 @@ func socketOwner(inodes map[string]bool) int {
 	return 0
 }
 
-// describeHolder says who pid is: "pid P (`cmd`), " and whose: a server of
-// this run, of another upcheck run still running, one left behind by an
-// upcheck run that ended (by its UPCHECK_OWNER mark), or another program.
-func describeHolder(pid int) string {
-	who := fmt.Sprintf("pid %d (`%s`), ", pid, cmdline(pid))
+// ownerMark returns the UPCHECK_OWNER mark in the environment of process
+// pid, or "" when it has none or cannot be read.
+func ownerMark(pid int) string {
 	owner := ""
 	if env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ"); err == nil {
 		for _, kv := range bytes.Split(env, []byte{0}) {
@@ -127,6 +125,15 @@ func describeHolder(pid int) string {
 			}
 		}
 	}
+	return owner
+}
+
+// describeHolder says who pid is: "pid P (`cmd`), " and whose: a server of
+// this run, of another upcheck run still running, one left behind by an
+// upcheck run that ended (by its UPCHECK_OWNER mark), or another program.
+func describeHolder(pid int) string {
+	who := fmt.Sprintf("pid %d (`%s`), ", pid, cmdline(pid))
+	owner := ownerMark(pid)
 	ownerPid, _, _ := strings.Cut(owner, ":")
 	switch {
 	case owner == "":

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -235,13 +234,13 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 				t.Fatalf("the harness said %q", line)
 			}
 			procs := proctest.ReadPids(t, pids, 3, 10*time.Second)
-			owner := ownerEnv + "=" + processID(h.Process.Pid)
+			owner := processID(h.Process.Pid)
 			for _, p := range procs {
 				if !proctest.Alive(p) {
 					t.Fatalf("%v is not running before the harness ends", p)
 				}
-				if env := environ(p.Pid, owner, 5*time.Second); !slices.Contains(env, owner) {
-					t.Errorf("%v is not marked %s (%d variables in its environment)", p, owner, len(env))
+				if got := markedWithin(p.Pid, owner, 5*time.Second); got != owner {
+					t.Errorf("%v is marked %s=%q, want %q", p, ownerEnv, got, owner)
 				}
 			}
 			switch how {
@@ -257,15 +256,14 @@ func TestServerCommandEndsWithItsHarness(t *testing.T) {
 	}
 }
 
-// environ returns the environment of process pid once it holds kv, or as it
-// is after within: each process of the command writes its pid just before
-// it execs its program, and during an exec the environment can read empty.
-func environ(pid int, kv string, within time.Duration) []string {
+// markedWithin returns the owner mark of process pid once it is want, or
+// as it is after within: each process of the command writes its pid just
+// before it execs its program, and during an exec its environment can read
+// empty.
+func markedWithin(pid int, want string, within time.Duration) string {
 	for end := time.Now().Add(within); ; time.Sleep(10 * time.Millisecond) {
-		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		env := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
-		if slices.Contains(env, kv) || time.Now().After(end) {
-			return env
+		if got := ownerMark(pid); got == want || time.Now().After(end) {
+			return got
 		}
 	}
 }
