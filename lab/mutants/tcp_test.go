@@ -3,6 +3,7 @@ package mutants
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -350,20 +351,28 @@ func TestConnLimitLeak(t *testing.T) {
 }
 
 func TestCrashOnTelnetSB(t *testing.T) {
-	m := CrashOnTelnetSB()
-	tcpAddr, _ := start(t, m)
-	c := dialTCP(t, tcpAddr)
-	// Either byte alone, the two split across reads, or a complete
-	// subnegotiation, is harmless.
-	for _, msg := range []string{"a\xff", "\xfab", "x\xff\xfa\x18\x01\xff\xf0y"} {
-		if got, want := roundTrip(t, c, []byte(msg)), servers.AppendUpperASCII(nil, []byte(msg)); !bytes.Equal(got, want) {
-			t.Fatalf("%q: got %q, want %q", msg, got, want)
-		}
-	}
-	// An IAC SB without its IAC SE in the same read kills the server.
-	writeTCP(t, c, []byte("x\xff\xfay"))
-	err := waitDone(t, m)
-	if !strings.Contains(err.Error(), "panic") {
-		t.Fatalf("died of %v; want a panic", err)
+	// Either byte alone, or a complete subnegotiation, is harmless; IAC SB
+	// without its IAC SE in the same read, in one read or split across
+	// two, kills the server.
+	for _, kill := range [][]string{
+		{"x\xff\xfay"},
+		{"x\xff", "\xfay"},
+	} {
+		t.Run(fmt.Sprintf("%q", kill), func(t *testing.T) {
+			m := CrashOnTelnetSB()
+			tcpAddr, _ := start(t, m)
+			c := dialTCP(t, tcpAddr)
+			harmless := []string{"a\xff", "b", "\xfac", "x\xff\xfa\x18\x01\xff\xf0y"}
+			for _, msg := range append(harmless, kill[:len(kill)-1]...) {
+				if got, want := roundTrip(t, c, []byte(msg)), servers.AppendUpperASCII(nil, []byte(msg)); !bytes.Equal(got, want) {
+					t.Fatalf("%q: got %q, want %q", msg, got, want)
+				}
+			}
+			writeTCP(t, c, []byte(kill[len(kill)-1]))
+			err := waitDone(t, m)
+			if !strings.Contains(err.Error(), "panic") {
+				t.Fatalf("died of %v; want a panic", err)
+			}
+		})
 	}
 }
