@@ -21,12 +21,13 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestCampaignFindsACrashOnTwoBytes runs a campaign of the TCP property
-// against a server that crashes on 0xff 0xfa with no 0xff 0xf0 after it in
-// the same read (CrashOnTelnetSB), and requires what make fuzz promises: it finds the
-// crash, shrinks it to a few bytes, prints the seed and a replay command,
-// and that command fails against the faulty server and passes against the
-// reference. Nothing is written under the repository's testdata: rapid's
-// fail files are off and the cases go to a temporary directory.
+// against a server that crashes on 0xff 0xfa with no 0xff 0xf0 after it
+// in the same read (CrashOnTelnetSB), and requires what make fuzz
+// promises: it finds the crash, shrinks it to a few bytes, prints the seed
+// and a replay command, and that command fails against the faulty server
+// and passes against the reference. Nothing is written under the
+// repository's testdata: rapid's fail files are off and the cases go to a
+// temporary directory.
 func TestCampaignFindsACrashOnTwoBytes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
